@@ -1,0 +1,1 @@
+"""m365inventory: document Microsoft 365 tenants as Kubernetes resources."""
