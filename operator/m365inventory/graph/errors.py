@@ -94,6 +94,7 @@ _AADSTS_HINTS: Mapping[int, str] = {
     90002: "The tenant does not exist (wrong tenantId or cloud).",
     900023: "The tenant ID is not a valid tenant identifier.",
     65001: "The app has no admin consent in this tenant: grant admin consent.",
+    7000229: "The app has no service principal in this tenant: grant admin consent there.",
     500011: "The app is not consented in this tenant (no service principal): grant consent.",
     7000112: "The application is disabled.",
     50034: "The user account does not exist in the tenant.",
