@@ -24,7 +24,6 @@ All of this works rule by rule over the whole batch, so the outcome does not dep
 of users or contacts, and costs O(users + contacts) dictionary operations.
 """
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -181,19 +180,21 @@ def _decide_rule(*, batch: _Batch, rule: Rule, pending: list[MicrosoftUser]) -> 
                 user_id=user.id, rule=rule, candidates=tuple(sorted(hits))
             )
             newly_held.update(hits)
-    wanted = Counter(proposals.values())
+    wanted: dict[str, list[str]] = {}
     for user_id, key in proposals.items():
-        if wanted[key] == 1:
-            batch.outcomes[user_id] = Matched(user_id=user_id, contact=key, rule=rule)
+        wanted.setdefault(key, []).append(user_id)
+    for key, user_ids in wanted.items():
+        if len(user_ids) == 1:
+            batch.outcomes[user_ids[0]] = Matched(user_id=user_ids[0], contact=key, rule=rule)
             batch.claimed.add(key)
             continue
-        contenders = sorted(other for other, want in proposals.items() if want == key)
-        batch.outcomes[user_id] = Ambiguous(
-            user_id=user_id,
-            rule=rule,
-            candidates=(key,),
-            contenders=tuple(other for other in contenders if other != user_id),
-        )
+        for user_id in user_ids:
+            batch.outcomes[user_id] = Ambiguous(
+                user_id=user_id,
+                rule=rule,
+                candidates=(key,),
+                contenders=tuple(sorted(other for other in user_ids if other != user_id)),
+            )
         newly_held.add(key)
     batch.held.update(newly_held)
 

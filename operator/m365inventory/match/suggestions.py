@@ -32,6 +32,13 @@ def score_to_int(score: float) -> int:
 def rank(suggestions: Iterable[Suggestion], *, limit: int) -> tuple[Suggestion, ...]:
     """The best ``limit`` suggestions in a deterministic order, whatever the input order."""
     ordered = sorted(
-        suggestions, key=lambda item: (-item.score, -len(item.evidence), item.name, item.key)
+        suggestions,
+        key=lambda item: (
+            -item.score,
+            -len(item.evidence),
+            item.name.casefold(),
+            item.name,
+            item.key,
+        ),
     )
     return tuple(ordered[: max(0, limit)])
