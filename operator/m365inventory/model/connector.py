@@ -117,7 +117,8 @@ class PartnerSettings(ApiModel):
 
     model_config = validations(
         cel(
-            "self.authentication != 'Delegated' || has(self.refreshTokenSecretRef)",
+            "!has(self.authentication) || self.authentication != 'Delegated' || "
+            "has(self.refreshTokenSecretRef)",
             "partner.authentication Delegated needs partner.refreshTokenSecretRef: the "
             "Secret key holding the partner service account's refresh token",
             field_path=".refreshTokenSecretRef",
@@ -169,7 +170,8 @@ class SyncSettings(ApiModel):
 
     model_config = validations(
         cel(
-            "!self.bitlockerKeys || self.intuneDevices",
+            "!has(self.bitlockerKeys) || !self.bitlockerKeys || "
+            "(has(self.intuneDevices) && self.intuneDevices)",
             "sync.bitlockerKeys needs sync.intuneDevices: recovery keys are stored per "
             "Intune device",
             field_path=".bitlockerKeys",
@@ -204,7 +206,8 @@ class MatchingSettings(ApiModel):
 
     model_config = validations(
         cel(
-            "!has(self.autoAcceptScore) || self.autoAcceptScore >= self.suggestionMinScore",
+            "!has(self.autoAcceptScore) || self.autoAcceptScore >= "
+            "(has(self.suggestionMinScore) ? self.suggestionMinScore : 60)",
             "matching.autoAcceptScore must be at least matching.suggestionMinScore",
             field_path=".autoAcceptScore",
         )
