@@ -34,6 +34,8 @@ from m365inventory.localcluster.readiness import (
 SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local"
 SERVICE_CLUSTER_IP_RANGE = "10.0.0.0/24"
 CONTROLLERS = (
+    # Fills the aggregated ClusterRoles (admin, edit, view); they are empty without it.
+    "clusterrole-aggregation-controller",
     "garbage-collector-controller",
     "namespace-controller",
     "serviceaccount-controller",
