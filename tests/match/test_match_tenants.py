@@ -194,3 +194,11 @@ def test_results_are_well_formed_and_order_independent(
         organizations=data.draw(st.permutations(organizations)),
     )
     assert shuffled == results
+
+
+def test_huge_and_mixed_script_names_do_not_crash() -> None:
+    huge = "Contoso " * 100_000 + "🙂 שלום 株式会社 " * 10_000
+    organizations = (*ORGANIZATIONS, Organization(key="huge", name=huge))
+    result = match_one(Tenant(id="t1", display_name=huge), organizations)
+    assert result.organization == "huge"
+    assert result.reason == "name"

@@ -42,6 +42,8 @@ MAC_SCORE = 90
 SERIAL_AND_MAC_SCORE = 100
 CONTRADICTED_MAC_SCORE = 70
 """A MAC match whose Configuration documents a different serial."""
+NAME_BONUS_FROM = 60
+"""Serial or MAC evidence gains up to 4 points from a name scoring above this."""
 MAX_FUZZY_CHARS = 128
 
 
@@ -242,7 +244,7 @@ def _score(*, evidence: list[str], name_score: int, serial_differs: bool) -> int
         base = CONTRADICTED_MAC_SCORE if serial_differs else MAC_SCORE
     else:
         return name_score
-    return min(100, base + name_score // 25)
+    return min(100, base + max(0, name_score - NAME_BONUS_FROM) // 10)
 
 
 def _name_scores(
