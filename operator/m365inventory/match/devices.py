@@ -247,15 +247,34 @@ def _score(*, evidence: list[str], name_score: int, serial_differs: bool) -> int
     return min(100, base + max(0, name_score - NAME_BONUS_FROM) // 10)
 
 
-def _name_scores(
-    *, query: str, choices: list[str | None], min_score: int, limit: int
-) -> dict[int, int]:
-    if not query or limit <= 0:
-        return {}
-    hits = process.extract(
-        query, choices, scorer=fuzz.ratio, processor=None, limit=limit, score_cutoff=min_score
-    )
-    return {index: suggestions.score_to_int(score) for _, score, index in hits}
+class _NameScorer:
+    """Fuzzy name scores against the unclaimed configurations, once per distinct name."""
+
+    __slots__ = ("_cache", "_choices", "_limit", "_min_score")
+
+    def __init__(self, *, choices: list[str | None], min_score: int, limit: int) -> None:
+        self._choices = choices
+        self._min_score = min_score
+        self._limit = limit
+        self._cache: dict[str, dict[int, int]] = {}
+
+    def scores(self, query: str) -> dict[int, int]:
+        """Configuration index -> 0-100 score for the best names similar to ``query``."""
+        if not query or self._limit <= 0:
+            return {}
+        if query not in self._cache:
+            hits = process.extract(
+                query,
+                self._choices,
+                scorer=fuzz.ratio,
+                processor=None,
+                limit=self._limit,
+                score_cutoff=self._min_score,
+            )
+            self._cache[query] = {
+                index: suggestions.score_to_int(score) for _, score, index in hits
+            }
+        return self._cache[query]
 
 
 def _suggestion(
@@ -287,18 +306,15 @@ def _suggest(
     *,
     batch: _Batch,
     device: IntuneDevice,
-    choices: list[str | None],
+    scorer: _NameScorer,
     min_score: int,
-    min_name_score: int,
     limit: int,
 ) -> tuple[Suggestion, ...]:
     observed = batch.observed[device.id]
     evidence = _exact_evidence(index=batch.index, observed=observed)
     for position in batch.index.bound_to(device.id):
         evidence[position] = ["bound", *evidence.get(position, [])]
-    names = _name_scores(
-        query=observed.name, choices=choices, min_score=min_name_score, limit=limit * 3
-    )
+    names = scorer.scores(observed.name)
     candidates = batch.available(device_id=device.id, candidates={*evidence, *names})
     found = (
         _suggestion(
@@ -311,6 +327,33 @@ def _suggest(
         for position in candidates
     )
     return suggestions.rank((item for item in found if item.score >= min_score), limit=limit)
+
+
+def _decide_exact(*, devices: Sequence[IntuneDevice], index: ConfigurationIndex) -> _Batch:
+    """Run the exact rules over the whole batch, one rule at a time."""
+    in_batch = {device.id for device in devices}
+    batch = _Batch(
+        index=index,
+        observed={device.id: _observe(device) for device in devices},
+        reserved={
+            position: config.device_id
+            for position, config in enumerate(index.configurations)
+            if config.device_id in in_batch
+        },
+        claimed=set(),
+        held=set(),
+        matched={},
+        undecided=set(),
+    )
+    pending = list(devices)
+    for rule in RULES:
+        _decide_rule(batch=batch, rule=rule, pending=pending)
+        pending = [
+            device
+            for device in pending
+            if device.id not in batch.matched and device.id not in batch.undecided
+        ]
+    return batch
 
 
 def match_devices(
@@ -335,32 +378,13 @@ def match_devices(
         if isinstance(configurations, ConfigurationIndex)
         else ConfigurationIndex(configurations)
     )
-    in_batch = set(ids)
-    batch = _Batch(
-        index=index,
-        observed={device.id: _observe(device) for device in devices},
-        reserved={
-            position: config.device_id
-            for position, config in enumerate(index.configurations)
-            if config.device_id in in_batch
-        },
-        claimed=set(),
-        held=set(),
-        matched={},
-        undecided=set(),
-    )
-    pending = list(devices)
-    for rule in RULES:
-        _decide_rule(batch=batch, rule=rule, pending=pending)
-        pending = [
-            device
-            for device in pending
-            if device.id not in batch.matched and device.id not in batch.undecided
-        ]
+    batch = _decide_exact(devices=devices, index=index)
     choices: list[str | None] = [
         None if position in batch.claimed or position in batch.reserved else name
         for position, name in enumerate(index.names)
     ]
+    # More fuzzy hits than shown: integer rounding and exact evidence reorder them.
+    scorer = _NameScorer(choices=choices, min_score=min_name_score, limit=limit * 3)
     results: dict[str, DeviceMatchResult] = {}
     for device in devices:
         if device.id in batch.matched:
@@ -375,9 +399,8 @@ def match_devices(
         found = _suggest(
             batch=batch,
             device=device,
-            choices=choices,
+            scorer=scorer,
             min_score=min_score,
-            min_name_score=min_name_score,
             limit=limit,
         )
         results[device.id] = DeviceMatchResult(
