@@ -4,22 +4,59 @@ MSAL is synchronous (it uses requests), so every call runs in a worker thread. A
 clients share one token cache and MSAL serves tokens from it until they near expiry, so a tenant
 costs one token request per token lifetime. A per-tenant lock stops concurrent first calls from
 each fetching a token. Failures become :class:`AuthenticationError` with the AADSTS code kept
-and the credential's secret values scrubbed from the message.
+and the credential's secret values scrubbed from the message; "try again later" answers and
+unanswered requests become :class:`TransientError`, which the sender retries.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import msal
+import requests
 from pydantic import SecretStr
 
 from m365inventory.graph import errors
 from m365inventory.graph.clouds import Cloud
 from m365inventory.graph.credentials import Credential
+
+# OAuth error codes that say "try again later" rather than "your request is wrong".
+_TRANSIENT_ERRORS = frozenset({"temporarily_unavailable", "server_error"})
+# Renew a delegated token this long before it expires (MSAL uses the same margin).
+_EXPIRY_MARGIN = 300.0
+
+
+class PinnedHttp:
+    """The HTTP client MSAL uses: a requests session that always verifies against our CA.
+
+    requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` override ``Session.verify``
+    (psf/requests#3829), which would silently swap the simulator's CA for the system bundle;
+    passing ``verify`` and ``timeout`` on every call pins them.
+    """
+
+    def __init__(self, *, verify: bool | str, timeout: float) -> None:
+        self._session = requests.Session()
+        self._verify = verify
+        self._timeout = timeout
+
+    def _call(self, method: str, url: str, kwargs: dict[str, Any]) -> Any:
+        kwargs["verify"] = self._verify
+        kwargs.setdefault("timeout", self._timeout)
+        return self._session.request(method, url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self._call("POST", url, kwargs)
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self._call("GET", url, kwargs)
+
+    def close(self) -> None:
+        self._session.close()
 
 
 @dataclass(frozen=True)
@@ -41,16 +78,23 @@ class TokenProvider:
         delegation: PartnerDelegation | None = None,
         cache: msal.TokenCache | None = None,
         timeout: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._cloud = cloud
         self._client_id = client_id
         self._credential = credential
-        self._delegation = delegation
         self._cache = cache if cache is not None else msal.TokenCache()
-        self._timeout = timeout
+        verify: bool | str = str(cloud.ca_bundle) if cloud.ca_bundle is not None else True
+        self._http = PinnedHttp(verify=verify, timeout=timeout)
         self._apps: dict[str, Any] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        #: Tokens obtained from the identity provider (not from the cache), per tenant.
+        self._delegation = delegation
+        self._refresh_token = delegation.refresh_token if delegation else SecretStr("")
+        # Delegated tokens per tenant: (access token, expiry on self._clock). MSAL's cache needs
+        # an account (from an id_token) to serve these silently; keeping them here does not.
+        self._delegated: dict[str, tuple[str, float]] = {}
+        self._clock = clock
+        #: Tokens obtained from the identity provider (not from a cache), per tenant.
         self.issued: Counter[str] = Counter()
 
     def __repr__(self) -> str:
@@ -59,15 +103,15 @@ class TokenProvider:
     def _secrets(self) -> tuple[str, ...]:
         values = self._credential.secret_values()
         if self._delegation is not None:
-            values += (self._delegation.refresh_token.get_secret_value(),)
+            values += (
+                self._delegation.refresh_token.get_secret_value(),
+                self._refresh_token.get_secret_value(),
+            )
         return values
 
     def _app(self, tenant_id: str) -> Any:
         app = self._apps.get(tenant_id)
         if app is None:
-            verify: bool | str = True
-            if self._cloud.ca_bundle is not None:
-                verify = str(self._cloud.ca_bundle)
             app = msal.ConfidentialClientApplication(
                 self._client_id,
                 client_credential=self._credential.msal_credential(),
@@ -75,8 +119,7 @@ class TokenProvider:
                 validate_authority=self._cloud.validate_authority,
                 instance_discovery=self._cloud.validate_authority,
                 token_cache=self._cache,
-                verify=verify,
-                timeout=self._timeout,
+                http_client=self._http,
             )
             self._apps[tenant_id] = app
         return app
@@ -89,12 +132,20 @@ class TokenProvider:
                 result = await asyncio.to_thread(self._acquire, tenant_id, delegated)
             except errors.AuthenticationError:
                 raise
-            except Exception as exc:  # MSAL raises ValueError & requests errors on bad setup
+            except OSError as exc:  # requests' errors are OSErrors: no answer from the IdP
+                raise errors.TransientError(
+                    f"token request for tenant {tenant_id} got no answer ({type(exc).__name__})"
+                ) from None
+            except Exception as exc:  # MSAL raises ValueError & co. on a bad setup
                 text = errors.redact(f"{type(exc).__name__}: {exc}", self._secrets())
                 raise errors.AuthenticationError(
                     f"token request for tenant {tenant_id} failed: {text[:300]}"
                 ) from None
         if "access_token" not in result:
+            if result.get("error") in _TRANSIENT_ERRORS:
+                raise errors.TransientError(
+                    f"token request for tenant {tenant_id} failed for now: {result.get('error')}"
+                )
             raise errors.authentication_error(result, tenant_id=tenant_id, secrets=self._secrets())
         if result.get("token_source") == "identity_provider":
             self.issued[tenant_id] += 1
@@ -104,18 +155,23 @@ class TokenProvider:
         app = self._app(tenant_id)
         scopes = [self._cloud.scope]
         if not delegated:
-            result: dict[str, Any] = app.acquire_token_for_client(scopes=scopes)
-            return result
+            return dict(app.acquire_token_for_client(scopes=scopes))
         if self._delegation is None:
             raise errors.AuthenticationError(
                 f"delegated token for tenant {tenant_id} asked, but no partner refresh token set"
             )
-        for account in app.get_accounts():
-            cached = app.acquire_token_silent(scopes, account=account)
-            if cached and "access_token" in cached:
-                cached.setdefault("token_source", "cache")
-                return dict(cached)
-        result = app.acquire_token_by_refresh_token(
-            self._delegation.refresh_token.get_secret_value(), scopes=scopes
-        )
-        return dict(result)
+        cached = self._delegated.get(tenant_id)
+        if cached is not None and cached[1] - _EXPIRY_MARGIN > self._clock():
+            return {"access_token": cached[0], "token_source": "cache"}
+        refresh_token = self._refresh_token.get_secret_value()
+        result = dict(app.acquire_token_by_refresh_token(refresh_token, scopes=scopes))
+        if "access_token" in result:
+            result.setdefault("token_source", "identity_provider")
+            expires_at = self._clock() + float(result.get("expires_in", 0))
+            self._delegated[tenant_id] = (str(result["access_token"]), expires_at)
+            if result.get("refresh_token"):  # Entra rotates refresh tokens: keep the newest
+                self._refresh_token = SecretStr(str(result["refresh_token"]))
+        return result
+
+    def close(self) -> None:
+        self._http.close()

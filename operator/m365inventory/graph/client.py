@@ -121,6 +121,7 @@ class GraphConnection:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        self.tokens.close()
 
     async def __aenter__(self) -> Self:
         return self

@@ -70,22 +70,26 @@ class Sender:
         attempt = 0
         while True:
             attempt += 1
-            headers = dict(call.headers)
-            if call.authorize:
-                headers["Authorization"] = f"Bearer {await self._token()}"
             response: httpx.Response | None = None
             failure: str | None = None
-            async with self._slot(service):
+            headers = dict(call.headers)
+            if call.authorize:
                 try:
-                    response = await self._http.request(
-                        call.method,
-                        url,
-                        params=call.params or None,
-                        json=call.json,
-                        headers=headers,
-                    )
-                except httpx.TransportError as exc:
-                    failure = type(exc).__name__
+                    headers["Authorization"] = f"Bearer {await self._token()}"
+                except errors.TransientError as exc:
+                    failure = exc.message
+            if failure is None:
+                async with self._slot(service):
+                    try:
+                        response = await self._http.request(
+                            call.method,
+                            url,
+                            params=call.params or None,
+                            json=call.json,
+                            headers=headers,
+                        )
+                    except httpx.TransportError as exc:
+                        failure = type(exc).__name__
             status = response.status_code if response is not None else None
             if response is not None and status is not None and status < 400:
                 self.counters.observe(self._event(call, service, path, status, attempt))
