@@ -1,0 +1,138 @@
+"""The OData query options Graph clients use: $select, $top, $filter, $count, paging tokens.
+
+Only the `$filter` forms a sync needs are understood (`prop eq 'text'|true|false|number`,
+`startswith(prop,'text')`, joined by `and`); anything else is a 400, as Graph answers for
+filters a resource does not support. Skip and delta tokens are opaque base64url JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from m365inventory.simulator.errors import GraphError, bad_request
+
+_EQ = re.compile(r"^\s*([A-Za-z][\w/]*)\s+eq\s+('(?:[^']|'')*'|true|false|null|-?\d+)\s*$")
+_STARTSWITH = re.compile(r"^\s*startswith\(\s*([A-Za-z][\w/]*)\s*,\s*'((?:[^']|'')*)'\s*\)\s*$")
+
+
+@dataclass(frozen=True)
+class Query:
+    select: tuple[str, ...] | None
+    top: int | None
+    filter: str | None
+    count: bool
+    skiptoken: str | None
+    deltatoken: str | None
+
+    @classmethod
+    def parse(cls, params: Mapping[str, str], *, headers: Mapping[str, str]) -> Query:
+        top_text = params.get("$top")
+        top: int | None = None
+        if top_text is not None:
+            if not top_text.isdigit() or int(top_text) < 1:
+                raise bad_request(f"Invalid value '{top_text}' for $top query option found.")
+            top = int(top_text)
+        count = params.get("$count", "").lower() == "true"
+        if count and headers.get("consistencylevel", "").lower() != "eventual":
+            raise GraphError(
+                400,
+                "Request_BadRequest",
+                "$count is not currently supported. Add the ConsistencyLevel header "
+                "with value eventual to use advanced query capabilities.",
+            )
+        select = params.get("$select")
+        return cls(
+            select=tuple(s.strip() for s in select.split(",") if s.strip()) if select else None,
+            top=top,
+            filter=params.get("$filter"),
+            count=count,
+            skiptoken=params.get("$skiptoken"),
+            deltatoken=params.get("$deltatoken"),
+        )
+
+
+def project(item: dict[str, Any], select: tuple[str, ...] | None, default: tuple[str, ...] | None) -> dict[str, Any]:
+    """Apply $select (or the endpoint's default property set) to one rendered entity."""
+    keys = select or default
+    if not keys:
+        return item
+    lowered = {k.lower(): k for k in item}
+    chosen = {lowered[k.lower()] for k in keys if k.lower() in lowered}
+    chosen.add("id")
+    return {k: v for k, v in item.items() if k in chosen}
+
+
+def check_select(select: tuple[str, ...] | None, known: set[str], *, entity: str) -> None:
+    for name in select or ():
+        if name.lower() not in {k.lower() for k in known}:
+            raise bad_request(
+                f"Could not find a property named '{name}' on type 'microsoft.graph.{entity}'.",
+                code="BadRequest",
+            )
+
+
+def compile_filter(expression: str | None) -> Callable[[dict[str, Any]], bool]:
+    """A predicate over rendered entities for the supported $filter subset."""
+    if not expression:
+        return lambda _item: True
+    clauses = [c for c in re.split(r"\s+and\s+", expression.strip()) if c]
+    tests: list[Callable[[dict[str, Any]], bool]] = []
+    for clause in clauses:
+        if match := _EQ.match(clause):
+            path, literal = match.group(1), _literal(match.group(2))
+            tests.append(lambda item, p=path, v=literal: _fold(_lookup(item, p)) == _fold(v))
+        elif match := _STARTSWITH.match(clause):
+            path, prefix = match.group(1), match.group(2).replace("''", "'")
+            tests.append(
+                lambda item, p=path, v=prefix: str(_lookup(item, p) or "").lower().startswith(v.lower())
+            )
+        else:
+            raise bad_request(f"Invalid filter clause: {clause.strip()}", code="Request_UnsupportedQuery")
+    return lambda item: all(test(item) for test in tests)
+
+
+def _literal(text: str) -> Any:
+    if text.startswith("'"):
+        return text[1:-1].replace("''", "'")
+    if text in ("true", "false"):
+        return text == "true"
+    if text == "null":
+        return None
+    return int(text)
+
+
+def _lookup(item: dict[str, Any], path: str) -> Any:
+    value: Any = item
+    for part in path.split("/"):
+        if not isinstance(value, dict):
+            return None
+        lowered = {k.lower(): k for k in value}
+        value = value.get(lowered.get(part.lower(), part))
+    return value
+
+
+def _fold(value: Any) -> Any:
+    """Graph compares directory strings case-insensitively."""
+    return value.lower() if isinstance(value, str) else value
+
+
+def encode_token(state: dict[str, Any]) -> str:
+    raw = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_token(token: str) -> dict[str, Any]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        state = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise bad_request("Badly formed token.", code="Request_BadRequest") from None
+    if not isinstance(state, dict):
+        raise bad_request("Badly formed token.", code="Request_BadRequest")
+    return state

@@ -1,0 +1,244 @@
+"""Directory endpoints: organization, domains, users (+delta), groups (+delta, members), SKUs.
+
+Shapes follow the Graph v1.0 resource pages: users come back with Graph's default property
+set unless `$select` names others; `signInActivity` needs AuditLog.Read.All and a tenant with
+Entra ID P1, and otherwise fails the way Graph fails.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from m365inventory.simulator import paging
+from m365inventory.simulator.errors import GraphError
+from m365inventory.simulator.graph import Context, GraphResponse, Route
+from m365inventory.simulator.odata import compile_filter, project
+from m365inventory.simulator.world import Group, Tenant, User
+
+USER_DEFAULT_SELECT = (
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "id",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+)
+GROUP_DEFAULT_SELECT: tuple[str, ...] | None = None
+
+
+def organization(ctx: Context) -> GraphResponse:
+    tenant = ctx.tenant
+    org = {
+        "id": tenant.id,
+        "deletedDateTime": None,
+        "businessPhones": tenant.business_phones,
+        "city": tenant.city,
+        "country": tenant.country,
+        "countryLetterCode": tenant.country_letter_code,
+        "createdDateTime": tenant.created_date_time,
+        "displayName": tenant.display_name,
+        "marketingNotificationEmails": [],
+        "onPremisesLastSyncDateTime": None,
+        "onPremisesSyncEnabled": None,
+        "postalCode": tenant.postal_code,
+        "preferredLanguage": "en",
+        "securityComplianceNotificationMails": [],
+        "securityComplianceNotificationPhones": [],
+        "state": tenant.state,
+        "street": tenant.street,
+        "technicalNotificationMails": tenant.technical_notification_mails,
+        "tenantType": "AAD",
+        "assignedPlans": [],
+        "privacyProfile": None,
+        "provisionedPlans": [],
+        "verifiedDomains": [
+            {
+                "capabilities": "Email, OfficeCommunicationsOnline",
+                "isDefault": d.is_default,
+                "isInitial": d.is_initial,
+                "name": d.id,
+                "type": d.authentication_type,
+            }
+            for d in tenant.domains
+            if d.is_verified
+        ],
+    }
+    items = [project(org, ctx.query.select, None)]
+    return paging.collection(ctx, items=items, entity_set="organization")
+
+
+def domains(ctx: Context) -> GraphResponse:
+    rows = [d.graph() | {"state": None, "availabilityStatus": None} for d in ctx.tenant.domains]
+    return _listing(ctx, rows, default=None, entity_set="domains")
+
+
+def render_user(user: User, select: tuple[str, ...] | None) -> dict[str, Any]:
+    return _project_all(user.graph(), select, USER_DEFAULT_SELECT)
+
+
+def users(ctx: Context) -> GraphResponse:
+    _check_sign_in_activity(ctx)
+    rows = [user.graph() for user in ctx.tenant.users]
+    return _listing(ctx, rows, default=USER_DEFAULT_SELECT, entity_set="users")
+
+
+def user(ctx: Context) -> GraphResponse:
+    _check_sign_in_activity(ctx)
+    found = ctx.tenant.user(ctx.params["id"])
+    if found is None:
+        raise _missing(ctx.params["id"])
+    body = render_user(found, ctx.query.select)
+    return GraphResponse(status=200, body={"@odata.context": paging.context_url(ctx, "users/$entity")} | body)
+
+
+def users_delta(ctx: Context) -> GraphResponse:
+    return paging.delta(
+        ctx, kind="user", entities=ctx.tenant.users, render=render_user, entity_set="users"
+    )
+
+
+def render_group(group: Group, select: tuple[str, ...] | None) -> dict[str, Any]:
+    return _project_all(group.graph(), select, GROUP_DEFAULT_SELECT)
+
+
+def _render_group_delta(tenant: Tenant) -> Any:
+    def render(group: Group, select: tuple[str, ...] | None) -> dict[str, Any]:
+        row = render_group(group, select)
+        if select is None or "members" in {s.lower() for s in select}:
+            row["members@delta"] = [
+                {"@odata.type": "#microsoft.graph.user", "id": member} for member in group.members
+            ]
+        return row
+
+    return render
+
+
+def groups(ctx: Context) -> GraphResponse:
+    rows = [group.graph() for group in ctx.tenant.groups]
+    return _listing(ctx, rows, default=GROUP_DEFAULT_SELECT, entity_set="groups")
+
+
+def group(ctx: Context) -> GraphResponse:
+    found = ctx.tenant.group(ctx.params["id"])
+    if found is None:
+        raise _missing(ctx.params["id"])
+    body = render_group(found, ctx.query.select)
+    return GraphResponse(status=200, body={"@odata.context": paging.context_url(ctx, "groups/$entity")} | body)
+
+
+def groups_delta(ctx: Context) -> GraphResponse:
+    return paging.delta(
+        ctx,
+        kind="group",
+        entities=ctx.tenant.groups,
+        render=_render_group_delta(ctx.tenant),
+        entity_set="groups",
+    )
+
+
+def group_members(ctx: Context) -> GraphResponse:
+    found = ctx.tenant.group(ctx.params["id"])
+    if found is None:
+        raise _missing(ctx.params["id"])
+    rows = []
+    for member_id in found.members:
+        member = ctx.tenant.user(member_id)
+        if member is not None:
+            rows.append({"@odata.type": "#microsoft.graph.user"} | member.graph())
+    return _listing(ctx, rows, default=USER_DEFAULT_SELECT, entity_set="directoryObjects")
+
+
+def subscribed_skus(ctx: Context) -> GraphResponse:
+    tenant = ctx.tenant
+    rows = []
+    for sku in tenant.skus:
+        consumed = sum(
+            1 for u in tenant.users for lic in u.assigned_licenses if lic.sku_id == sku.sku_id
+        )
+        rows.append(
+            {
+                "accountName": tenant.display_name,
+                "accountId": tenant.id,
+                "appliesTo": sku.applies_to,
+                "capabilityStatus": sku.capability_status,
+                "consumedUnits": consumed,
+                "id": f"{tenant.id}_{sku.sku_id}",
+                "skuId": sku.sku_id,
+                "skuPartNumber": sku.sku_part_number,
+                "subscriptionIds": [],
+                "prepaidUnits": {
+                    "enabled": sku.enabled_units,
+                    "suspended": sku.suspended_units,
+                    "warning": sku.warning_units,
+                    "lockedOut": sku.locked_out_units,
+                },
+                "servicePlans": [plan.graph() for plan in sku.service_plans],
+            }
+        )
+    return _listing(ctx, rows, default=None, entity_set="subscribedSkus")
+
+
+# ---- helpers ----------------------------------------------------------------------------
+def _listing(
+    ctx: Context, rows: list[dict[str, Any]], *, default: tuple[str, ...] | None, entity_set: str
+) -> GraphResponse:
+    keep = compile_filter(ctx.query.filter)
+    items = [_project_all(row, ctx.query.select, default) for row in rows if keep(row)]
+    return paging.collection(ctx, items=items, entity_set=entity_set)
+
+
+def _project_all(
+    row: dict[str, Any], select: tuple[str, ...] | None, default: tuple[str, ...] | None
+) -> dict[str, Any]:
+    """Apply $select; properties Graph has but the simulator does not model come back null."""
+    projected = project(row, select, default)
+    for name in select or ():
+        if name.lower() not in {k.lower() for k in row} and name.lower() != "members":
+            projected[name] = None
+    for odata_key in [k for k in row if k.startswith("@odata")]:
+        projected[odata_key] = row[odata_key]
+    return projected
+
+
+def _check_sign_in_activity(ctx: Context) -> None:
+    if not ctx.query.select or "signinactivity" not in {s.lower() for s in ctx.query.select}:
+        return
+    granted = set(ctx.claims.get("roles", [])) | set(str(ctx.claims.get("scp", "")).split())
+    if "AuditLog.Read.All" not in granted:
+        raise GraphError(
+            403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."
+        )
+    if not ctx.tenant.has_entra_id_p1:
+        raise GraphError(
+            403,
+            "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+            "Neither tenant is B2C or tenant doesn't have premium license",
+        )
+
+
+def _missing(object_id: str) -> GraphError:
+    return GraphError(
+        404,
+        "Request_ResourceNotFound",
+        f"Resource '{object_id}' does not exist or one of its queried reference-property "
+        "objects are not present.",
+    )
+
+
+ROUTES = [
+    Route("GET", "/organization", organization),
+    Route("GET", "/domains", domains),
+    Route("GET", "/users", users, cost=2),
+    Route("GET", "/users/delta", users_delta, cost=5),
+    Route("GET", "/users/{id}", user),
+    Route("GET", "/groups", groups, cost=2),
+    Route("GET", "/groups/delta", groups_delta, cost=5),
+    Route("GET", "/groups/{id}/members", group_members, cost=2),
+    Route("GET", "/groups/{id}", group),
+    Route("GET", "/subscribedSkus", subscribed_skus),
+]
