@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from m365inventory.graph import events, retrying, sending
+from m365inventory.graph import errors, events, retrying, sending
 from m365inventory.graph.client import GraphClient
 
 BASE = "https://graph.test/v1.0"
@@ -22,6 +22,8 @@ class Rig:
     counters: events.RequestCounters
     sleeps: list[float] = field(default_factory=list)
     tokens_asked: int = 0
+    #: How many token requests fail transiently before tokens are handed out.
+    token_failures: int = 0
 
 
 async def make_rig_factory() -> AsyncIterator[Callable[..., Rig]]:
@@ -40,6 +42,8 @@ async def make_rig_factory() -> AsyncIterator[Callable[..., Rig]]:
 
         async def token() -> str:
             rig.tokens_asked += 1
+            if rig.tokens_asked <= rig.token_failures:
+                raise errors.TransientError("token endpoint unavailable")
             return "test-token"
 
         sender = sending.Sender(

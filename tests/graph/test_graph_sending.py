@@ -102,6 +102,33 @@ async def test_connection_errors_exhausted_become_transient_error(make_rig: Make
         await rig.client.domains()
 
 
+async def test_transient_token_failures_are_retried(make_rig: MakeRig) -> None:
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return _json(200, {"value": [{"id": "d1"}]})
+
+    rig = make_rig(handler)
+    rig.token_failures = 2
+    assert [d.id for d in await rig.client.domains()] == ["d1"]
+    assert rig.tokens_asked == 3
+    assert calls == 1
+    assert len(rig.sleeps) == 2
+
+
+async def test_authentication_errors_are_not_retried(make_rig: MakeRig) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return _json(401, {"error": {"code": "InvalidAuthenticationToken"}})
+
+    rig = make_rig(handler)
+    with pytest.raises(errors.AuthenticationError):
+        await rig.client.organization()
+    assert rig.counters.total(outcome="401") == 1
+    assert rig.sleeps == []
+
+
 async def test_high_throttle_percentage_eases_off(make_rig: MakeRig) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return _json(200, {"value": []}, **{"x-ms-throttle-limit-percentage": "0.9"})
