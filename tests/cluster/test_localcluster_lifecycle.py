@@ -1,0 +1,144 @@
+"""Start-up failures explain themselves and no component outlives its cluster or its parent.
+
+These start their own control planes (or stand-in processes) instead of the shared session
+cluster, because they stop, break or kill them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from m365inventory.localcluster import (
+    Binaries,
+    ComponentExitedError,
+    ControlPlaneError,
+    LocalCluster,
+    ReadinessTimeoutError,
+    find_binaries,
+)
+
+
+def is_alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_until_dead(pids: list[int], *, attempts: int = 100) -> list[int]:
+    """Poll a bounded number of times; return the pids still alive at the end."""
+    alive = pids
+    for _ in range(attempts):
+        alive = [pid for pid in alive if is_alive(pid)]
+        if not alive:
+            break
+        time.sleep(0.1)
+    return alive
+
+
+def fake_binary(directory: Path, *, name: str, script: str) -> Path:
+    path = directory / name
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(0o755)
+    return path
+
+
+def with_etcd(binaries: Binaries, etcd: Path) -> Binaries:
+    return Binaries(
+        etcd=etcd,
+        kube_apiserver=binaries.kube_apiserver,
+        kube_controller_manager=binaries.kube_controller_manager,
+    )
+
+
+@pytest.fixture(scope="module")
+def binaries() -> Binaries:
+    return find_binaries()
+
+
+def test_component_that_exits_is_reported_with_its_log(binaries: Binaries, tmp_path: Path) -> None:
+    etcd = fake_binary(tmp_path, name="etcd", script="echo 'etcd: boom, bad flag' >&2; exit 3")
+    with pytest.raises(ComponentExitedError) as caught:
+        LocalCluster.start(workdir=tmp_path / "work", binaries=with_etcd(binaries, etcd))
+    message = str(caught.value)
+    assert "etcd exited with status 3" in message
+    assert "etcd: boom, bad flag" in message
+    assert isinstance(caught.value, ControlPlaneError)
+
+
+def test_readiness_timeout_names_the_endpoint_and_stops_the_component(
+    binaries: Binaries, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "etcd.pid"
+    etcd = fake_binary(
+        tmp_path, name="etcd", script=f"echo $$ > {pid_file}; echo 'never healthy'; exec sleep 300"
+    )
+    with pytest.raises(ReadinessTimeoutError) as caught:
+        LocalCluster.start(
+            workdir=tmp_path / "work", binaries=with_etcd(binaries, etcd), timeout=1.0
+        )
+    message = str(caught.value)
+    assert "/health not ready after 1s" in message
+    assert "never healthy" in message
+    assert wait_until_dead([int(pid_file.read_text())]) == []
+
+
+def test_workdir_must_be_empty(binaries: Binaries, tmp_path: Path) -> None:
+    (tmp_path / "leftover").write_text("x")
+    with pytest.raises(ControlPlaneError, match="is not empty"):
+        LocalCluster.start(workdir=tmp_path, binaries=binaries)
+
+
+@pytest.mark.cluster
+def test_stop_ends_every_component_and_can_be_repeated(binaries: Binaries, tmp_path: Path) -> None:
+    with LocalCluster.start(workdir=tmp_path / "work", binaries=binaries) as cluster:
+        pids = [component.pid for component in cluster.components]
+        assert all(pid is not None and is_alive(pid) for pid in pids)
+    # Each ended on SIGTERM (exit 0 or the signal itself), none needed SIGKILL.
+    assert {c.returncode for c in cluster.components} <= {0, -signal.SIGTERM}
+    assert wait_until_dead([pid for pid in pids if pid is not None], attempts=1) == []
+    cluster.stop()
+    assert (tmp_path / "work" / "logs" / "kube-apiserver.log").is_file()
+
+
+CHILD = """
+import json, sys, time
+from pathlib import Path
+from m365inventory.localcluster import LocalCluster
+cluster = LocalCluster.start(workdir=Path(sys.argv[1]))
+print(json.dumps([c.pid for c in cluster.components]), flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.cluster
+def test_components_die_with_a_killed_parent(tmp_path: Path) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tmp_path / "work")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    pids: list[int] = []
+    try:
+        assert child.stdout is not None
+        pids = json.loads(child.stdout.readline())
+        assert len(pids) == 3
+        assert all(is_alive(pid) for pid in pids)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        assert wait_until_dead(pids) == []
+    finally:
+        child.kill()
+        child.wait()
+        for pid in wait_until_dead(pids, attempts=1):  # never leak them, even on failure
+            os.kill(pid, signal.SIGKILL)
