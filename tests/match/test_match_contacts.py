@@ -225,3 +225,11 @@ def test_large_batch_with_thousands_of_namesakes() -> None:
     contested = [o for o in outcomes.values() if isinstance(o, Ambiguous)]
     assert len(contested) == 2500
     assert all(o.candidates == ("namesake",) and len(o.contenders) == 2499 for o in contested)
+
+
+def test_user_bound_to_two_contacts_is_ambiguous() -> None:
+    first = Contact(key="c1", microsoft_user_id="u-ann")
+    second = Contact(key="c2", microsoft_user_id="u-ann", emails=("ann@contoso.com",))
+    assert decide([ANN], [second, first])["u-ann"] == Ambiguous(
+        user_id="u-ann", rule="bound", candidates=("c1", "c2")
+    )

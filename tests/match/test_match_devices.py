@@ -254,3 +254,14 @@ def test_huge_identifiers_do_not_crash() -> None:
     config = Configuration(key="c1", name=huge, serial=huge, macs=(huge,))
     result = match_one(device, [config])
     assert (result.configuration, result.rule) == ("c1", "serial")
+
+
+def test_device_bound_to_two_configurations_gets_both_as_suggestions() -> None:
+    first = Configuration(key="c1", name="zeta", device_id="d1")
+    second = Configuration(key="c2", name="LAPTOP-ANN", device_id="d1")
+    result = match_one(LAPTOP, [first, second])
+    assert result.configuration is None
+    assert [(s.key, s.score, s.evidence[0]) for s in result.suggestions] == [
+        ("c2", 100, "bound"),
+        ("c1", 100, "bound"),
+    ]

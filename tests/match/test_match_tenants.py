@@ -202,3 +202,15 @@ def test_huge_and_mixed_script_names_do_not_crash() -> None:
     result = match_one(Tenant(id="t1", display_name=huge), organizations)
     assert result.organization == "huge"
     assert result.reason == "name"
+
+
+def test_tenant_bound_to_two_organizations_is_left_to_a_person() -> None:
+    first = Organization(key="a", name="Alpha", tenant_id="t1")
+    second = Organization(key="b", name="Beta", tenant_id="t1")
+    result = match_one(Tenant(id="t1", display_name="Contoso"), (first, second, CONTOSO))
+    assert result.organization is None
+    assert [(s.key, s.score, s.evidence[0]) for s in result.suggestions] == [
+        ("a", 100, "bound"),
+        ("b", 100, "bound"),
+        ("contoso", 100, "name:100"),
+    ]

@@ -154,36 +154,47 @@ def _org_order(org: Organization) -> tuple[str, str, tuple[str, ...], str]:
     return (org.name, org.key, org.domains, org.tenant_id or "")
 
 
+def _candidate(
+    *, tenant: Tenant, org: Organization, name_score: int, domain_evidence: list[str]
+) -> Suggestion:
+    score = name_score
+    if domain_evidence:
+        score = min(100, max(DOMAIN_FLOOR, name_score + DOMAIN_BONUS))
+    bound = ["bound"] if org.tenant_id == tenant.id else []
+    if bound:
+        score = 100
+    return Suggestion(
+        key=org.key,
+        name=org.name,
+        score=score,
+        evidence=(*bound, *domain_evidence, f"name:{name_score}"),
+    )
+
+
 def _suggest(
     *, tenant: Tenant, index: OrganizationIndex, min_score: int, limit: int
 ) -> tuple[Suggestion, ...]:
-    domains = _tenant_domains(tenant)
     by_org: dict[int, list[str]] = {}
-    for domain in domains:
+    for domain in _tenant_domains(tenant):
         for org_index in index.with_domain(domain):
             by_org.setdefault(org_index, []).append(f"domain:{domain}")
     # Ask for more fuzzy hits than shown: integer rounding and domain boosts reorder them.
     names = index.name_scores(tenant.display_name, min_score=min_score, limit=limit * 3)
-    candidates = {*names, *by_org, *index.bound_to(tenant.id)}
     found = []
-    for org_index in candidates:
-        org = index.organizations[org_index]
+    for org_index in {*names, *by_org, *index.bound_to(tenant.id)}:
         name_score = names.get(org_index)
-        if name_score is None:
-            name_score = index.name_score(tenant.display_name, org_index)
-        evidence = by_org.get(org_index, [])
-        score = min(100, max(DOMAIN_FLOOR, name_score + DOMAIN_BONUS)) if evidence else name_score
-        if org.tenant_id == tenant.id:
-            evidence = ["bound", *evidence]
-        if score >= min_score or org.tenant_id == tenant.id:
-            found.append(
-                Suggestion(
-                    key=org.key,
-                    name=org.name,
-                    score=score,
-                    evidence=(*evidence, f"name:{name_score}"),
-                )
-            )
+        candidate = _candidate(
+            tenant=tenant,
+            org=index.organizations[org_index],
+            name_score=(
+                index.name_score(tenant.display_name, org_index)
+                if name_score is None
+                else name_score
+            ),
+            domain_evidence=by_org.get(org_index, []),
+        )
+        if candidate.score >= min_score:
+            found.append(candidate)
     return suggestions.rank(found, limit=limit)
 
 
