@@ -368,3 +368,32 @@ async def test_reports_intune_and_bitlocker_shapes(sim: Simulator) -> None:
     assert sim.counters.get(
         "GET /v1.0/informationProtection/bitlocker/recoveryKeys/{id}?$select=key", 200
     ) == len(wanted)
+
+
+async def test_a_new_token_is_requested_only_when_the_old_one_runs_out(sim: Simulator) -> None:
+    tenant_id = customers(sim.world)[0]
+    async with connect(sim) as graph:
+        client = graph.tenant(tenant_id)
+        for _ in range(3):
+            await client.organization()
+        assert sim.counters.get(TOKEN) == 1
+        # Tokens that live less than MSAL's five-minute renewal margin are never reused.
+        sim.settings.token_lifetime_seconds = 120
+        other = graph.tenant(customers(sim.world)[1])
+        for _ in range(3):
+            await other.organization()
+    assert sim.counters.get(TOKEN) == 1 + 3
+
+
+async def test_near_the_throttle_limit_the_client_eases_off(sim: Simulator) -> None:
+    tenant_id = customers(sim.world)[0]
+    sim.settings.throttle.identity_units_per_10s = 20
+    sleep = Recorder()
+    async with connect(sim, sleep=sleep, policy=RetryPolicy(ease_delay=0.5)) as graph:
+        client = graph.tenant(tenant_id)
+        for _ in range(18):
+            await client.organization()
+    assert sim.counters.get("GET /v1.0/organization", 429) == 0
+    assert sim.counters.get("GET /v1.0/organization", 200) == 18
+    eased = [d for d in sleep.delays if d >= 0.5]
+    assert len(eased) >= 3
