@@ -51,7 +51,7 @@ def bench_tenants(rng: random.Random) -> None:
         "tenants 1,000 x 5,000 organizations",
         lambda: tenants.match_tenants(tenants=batch, organizations=organizations),
     )
-    automatic = sum(1 for result in results.values() if result.organization)
+    automatic = sum(1 for result in results.values() if result.exact)
     print(f"  automatic: {automatic}, with suggestions: {len(results) - automatic}")
 
 

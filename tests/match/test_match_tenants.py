@@ -22,7 +22,7 @@ def match_one(
 
 def test_normalised_name_equality_matches_automatically() -> None:
     result = match_one(Tenant(id="t1", display_name="CONTOSO, Inc."))
-    assert result.organization == "contoso"
+    assert result.exact == "contoso"
     assert result.reason == "name"
     assert result.suggestions == ()
 
@@ -30,13 +30,13 @@ def test_normalised_name_equality_matches_automatically() -> None:
 def test_existing_binding_wins_over_name() -> None:
     bound = Organization(key="renamed", name="Something Else", tenant_id="t1")
     result = match_one(Tenant(id="t1", display_name="Contoso"), (*ORGANIZATIONS, bound))
-    assert (result.organization, result.reason) == ("renamed", "bound")
+    assert (result.exact, result.reason) == ("renamed", "bound")
 
 
 def test_organization_bound_to_another_tenant_is_not_taken_automatically() -> None:
     taken = Organization(key="contoso", name="Contoso", tenant_id="other-tenant")
     result = match_one(Tenant(id="t1", display_name="Contoso"), (taken,))
-    assert result.organization is None
+    assert result.exact is None
     assert [s.key for s in result.suggestions] == ["contoso"]
 
 
@@ -46,7 +46,7 @@ def test_two_organizations_with_the_same_normalised_name_are_suggestions() -> No
         Organization(key="b", name="CONTOSO GmbH"),
     )
     result = match_one(Tenant(id="t1", display_name="Contoso"), twins)
-    assert result.organization is None
+    assert result.exact is None
     assert [(s.key, s.score) for s in result.suggestions] == [("b", 100), ("a", 100)]
 
 
@@ -58,13 +58,13 @@ def test_two_tenants_claiming_one_organization_by_name_both_wait_for_a_person() 
         ],
         organizations=ORGANIZATIONS,
     )
-    assert [r.organization for r in results.values()] == [None, None]
+    assert [r.exact for r in results.values()] == [None, None]
     assert all(r.suggestions[0].key == "fabrikam" for r in results.values())
 
 
 def test_suggestions_rank_by_name_similarity_with_evidence() -> None:
     result = match_one(Tenant(id="t1", display_name="Contosso"))
-    assert result.organization is None
+    assert result.exact is None
     assert [s.key for s in result.suggestions] == ["contoso", "contoso-eu"]
     assert result.suggestions[0].evidence == ("name:93",)
     assert result.suggestions[0].score == 93
@@ -180,14 +180,14 @@ def test_results_are_well_formed_and_order_independent(
     keys = {org.key for org in organizations}
     assert list(results) == [tenant.id for tenant in batch]
     for result in results.values():
-        assert (result.organization is None) == (result.reason is None)
-        assert result.organization is None or result.organization in keys
+        assert (result.exact is None) == (result.reason is None)
+        assert result.exact is None or result.exact in keys
         assert len(result.suggestions) <= 3
         assert all(s.key in keys and 0 <= s.score <= 100 for s in result.suggestions)
         assert [s.score for s in result.suggestions] == sorted(
             (s.score for s in result.suggestions), reverse=True
         )
-    automatic = [r.organization for r in results.values() if r.reason == "name"]
+    automatic = [r.exact for r in results.values() if r.reason == "name"]
     assert len(automatic) == len(set(automatic))
     shuffled = tenants.match_tenants(
         tenants=data.draw(st.permutations(batch)),
@@ -200,7 +200,7 @@ def test_huge_and_mixed_script_names_do_not_crash() -> None:
     huge = "Contoso " * 100_000 + "🙂 שלום 株式会社 " * 10_000
     organizations = (*ORGANIZATIONS, Organization(key="huge", name=huge))
     result = match_one(Tenant(id="t1", display_name=huge), organizations)
-    assert result.organization == "huge"
+    assert result.exact == "huge"
     assert result.reason == "name"
 
 
@@ -208,7 +208,7 @@ def test_tenant_bound_to_two_organizations_is_left_to_a_person() -> None:
     first = Organization(key="a", name="Alpha", tenant_id="t1")
     second = Organization(key="b", name="Beta", tenant_id="t1")
     result = match_one(Tenant(id="t1", display_name="Contoso"), (first, second, CONTOSO))
-    assert result.organization is None
+    assert result.exact is None
     assert [(s.key, s.score, s.evidence[0]) for s in result.suggestions] == [
         ("a", 100, "bound"),
         ("b", 100, "bound"),

@@ -69,11 +69,11 @@ class TenantMatchResult:
     """The outcome for one tenant: an automatic match, or suggestions for a person."""
 
     tenant_id: str
-    organization: str | None
+    exact: str | None
     """Key of the automatically matched Organization."""
     reason: MatchReason | None
     suggestions: tuple[Suggestion, ...]
-    """Empty when ``organization`` is set."""
+    """Empty when ``exact`` is set."""
 
 
 def _domain(value: str | None) -> str | None:
@@ -248,14 +248,14 @@ def match_tenants(
             org_index, reason = automatic[tenant.id]
             results[tenant.id] = TenantMatchResult(
                 tenant_id=tenant.id,
-                organization=index.organizations[org_index].key,
+                exact=index.organizations[org_index].key,
                 reason=reason,
                 suggestions=(),
             )
             continue
         results[tenant.id] = TenantMatchResult(
             tenant_id=tenant.id,
-            organization=None,
+            exact=None,
             reason=None,
             suggestions=_suggest(tenant=tenant, index=index, min_score=min_score, limit=limit),
         )
