@@ -27,6 +27,7 @@ from m365inventory.graph import (
     GraphConnection,
     MissingPermission,
     PartnerDelegation,
+    RequestEvent,
     RetryPolicy,
     clouds,
 )
@@ -397,3 +398,33 @@ async def test_near_the_throttle_limit_the_client_eases_off(sim: Simulator) -> N
     assert sim.counters.get("GET /v1.0/organization", 200) == 18
     eased = [d for d in sleep.delays if d >= 0.5]
     assert len(eased) >= 3
+
+
+async def test_app_not_consented_in_tenant_is_a_clear_error(sim: Simulator) -> None:
+    tenant_id = customers(sim.world)[1]
+    del sim.world.apps[0].grants[tenant_id]
+    async with connect(sim) as graph:
+        with pytest.raises(AuthenticationError) as caught:
+            await graph.tenant(tenant_id).users()
+    assert caught.value.aadsts == 7000229
+    assert caught.value.hint is not None
+    assert "consent" in caught.value.hint
+
+
+async def test_metrics_hook_sees_every_answer(sim: Simulator) -> None:
+    tenant_id = customers(sim.world)[0]
+    seen: list[RequestEvent] = []
+    sim.faults.script("GET /v1.0/domains", status=503, count=1, retry_after=1)
+    async with connect(sim) as graph:
+        graph.subscribe(seen.append)
+        client = graph.tenant(tenant_id)
+        await client.domains()
+        await client.managed_devices()
+    assert [(e.service, e.path, e.status, e.attempt) for e in seen] == [
+        ("directory", "/domains", 503, 1),
+        ("directory", "/domains", 200, 2),
+        ("intune", "/deviceManagement/managedDevices", 200, 1),
+    ]
+    assert seen[0].retry_in == 1.0
+    assert {e.tenant_id for e in seen} == {tenant_id}
+    assert graph.counters.requests[("directory", "503")] == 1
