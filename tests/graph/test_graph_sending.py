@@ -129,6 +129,19 @@ async def test_authentication_errors_are_not_retried(make_rig: MakeRig) -> None:
     assert rig.sleeps == []
 
 
+async def test_token_is_never_sent_to_another_host(make_rig: MakeRig) -> None:
+    seen: list[httpx.URL] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        return _json(200, {"value": [{"id": "u1"}], "@odata.nextLink": "https://evil.test/users"})
+
+    rig = make_rig(handler)
+    with pytest.raises(errors.PermanentError, match="another host"):
+        await rig.client.users()
+    assert [url.host for url in seen] == ["graph.test"]
+
+
 async def test_high_throttle_percentage_eases_off(make_rig: MakeRig) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return _json(200, {"value": []}, **{"x-ms-throttle-limit-percentage": "0.9"})

@@ -45,6 +45,12 @@ def url_of(base_url: str, path: str) -> str:
     return f"{base_url.rstrip('/')}/{path.lstrip('/')}"
 
 
+def same_origin(base_url: str, url: str) -> bool:
+    """True if ``url`` is on the scheme, host and port of ``base_url`` (where tokens may go)."""
+    base, other = urlsplit(base_url), urlsplit(url)
+    return (base.scheme, base.netloc.lower()) == (other.scheme, other.netloc.lower())
+
+
 def relative_path(base_url: str, url: str) -> str:
     """``url`` relative to the version root, with its query (for permissions and services)."""
     if not url.startswith(("https://", "http://")):

@@ -67,6 +67,11 @@ class Sender:
         url = calls.url_of(self.base_url, call.path)
         path = calls.relative_path(self.base_url, url)
         service = call.service or calls.service_of(path)
+        if call.authorize and not calls.same_origin(self.base_url, url):
+            raise errors.PermanentError(
+                f"{call.method} {url.split('?', 1)[0]}: refusing to send the Graph token to "
+                "another host"
+            )
         attempt = 0
         while True:
             attempt += 1
@@ -76,8 +81,8 @@ class Sender:
             if call.authorize:
                 try:
                     headers["Authorization"] = f"Bearer {await self._token()}"
-                except errors.TransientError as exc:
-                    failure = exc.message
+                except errors.TransientError:
+                    failure = "TokenUnavailable"
             if failure is None:
                 async with self._slot(service):
                     try:
