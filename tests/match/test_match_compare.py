@@ -29,7 +29,7 @@ def test_equal_after_normalisation_is_no_difference() -> None:
         os_version="10.0.22631.4460",
         primary_user="ann@contoso.com",
     )
-    assert compare.compare_device(observed=OBSERVED, documented=documented) == ()
+    assert compare.compare_device(microsoft=OBSERVED, configuration=documented) == ()
 
 
 def test_every_differing_field_is_listed_in_a_fixed_order_with_raw_values() -> None:
@@ -40,7 +40,7 @@ def test_every_differing_field_is_listed_in_a_fixed_order_with_raw_values() -> N
         model="EliteBook 830",
         primary_user="bob@contoso.com",
     )
-    differences = compare.compare_device(observed=OBSERVED, documented=documented)
+    differences = compare.compare_device(microsoft=OBSERVED, configuration=documented)
     assert [d.field for d in differences] == [
         "name",
         "serial",
@@ -52,14 +52,16 @@ def test_every_differing_field_is_listed_in_a_fixed_order_with_raw_values() -> N
         "primary_user",
     ]
     assert differences[0] == FieldDifference(
-        field="name", microsoft="LAPTOP-ANN", documented="LAPTOP-OLD"
+        field="name", microsoft="LAPTOP-ANN", configuration="LAPTOP-OLD"
     )
     assert differences[2] == FieldDifference(
         field="macs",
         microsoft="aa:bb:cc:00:00:01, aa:bb:cc:00:00:02",
-        documented="aa:bb:cc:00:00:01",
+        configuration="aa:bb:cc:00:00:01",
     )
-    assert differences[3] == FieldDifference(field="manufacturer", microsoft="HP", documented=None)
+    assert differences[3] == FieldDifference(
+        field="manufacturer", microsoft="HP", configuration=None
+    )
 
 
 def test_fields_microsoft_does_not_report_are_not_compared() -> None:
@@ -67,15 +69,15 @@ def test_fields_microsoft_does_not_report_are_not_compared() -> None:
         name="pc-1", serial="To Be Filled By O.E.M.", macs=("00:00:00:00:00:00",)
     )
     documented = DeviceFacts(name="PC-1", serial="REAL123", macs=("aa:bb:cc:dd:ee:ff",), model="X")
-    assert compare.compare_device(observed=observed, documented=documented) == ()
+    assert compare.compare_device(microsoft=observed, configuration=documented) == ()
 
 
 def test_documented_placeholder_serial_differs_from_a_real_one() -> None:
     observed = DeviceFacts(serial="REAL123")
     documented = DeviceFacts(serial="Default string")
-    (difference,) = compare.compare_device(observed=observed, documented=documented)
+    (difference,) = compare.compare_device(microsoft=observed, configuration=documented)
     assert difference == FieldDifference(
-        field="serial", microsoft="REAL123", documented="Default string"
+        field="serial", microsoft="REAL123", configuration="Default string"
     )
 
 
@@ -96,7 +98,7 @@ FACTS = st.builds(
 def test_compare_never_crashes_and_a_device_equals_itself(
     observed: DeviceFacts, documented: DeviceFacts
 ) -> None:
-    differences = compare.compare_device(observed=observed, documented=documented)
+    differences = compare.compare_device(microsoft=observed, configuration=documented)
     assert all(d.field in compare.FIELDS for d in differences)
     assert len({d.field for d in differences}) == len(differences)
-    assert compare.compare_device(observed=observed, documented=observed) == ()
+    assert compare.compare_device(microsoft=observed, configuration=observed) == ()

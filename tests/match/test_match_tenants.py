@@ -214,3 +214,12 @@ def test_tenant_bound_to_two_organizations_is_left_to_a_person() -> None:
         ("b", 100, "bound"),
         ("contoso", 100, "name:100"),
     ]
+
+
+def test_evidence_stays_small_with_many_shared_domains() -> None:
+    domains = tuple(f"{'x' * 250}{n}.example" for n in range(20))
+    org = Organization(key="many", name="Many Domains", domains=domains)
+    result = match_one(Tenant(id="t1", display_name="Other", verified_domains=domains), (org,))
+    (suggestion,) = result.suggestions
+    assert len(suggestion.evidence) == 4
+    assert all(len(item) <= 256 for item in suggestion.evidence)

@@ -33,7 +33,7 @@ class FieldDifference:
 
     field: str
     microsoft: str
-    documented: str | None
+    configuration: str | None
 
 
 FIELDS: tuple[str, ...] = (
@@ -72,33 +72,35 @@ def _macs(values: tuple[str, ...]) -> frozenset[str]:
     return frozenset(mac for value in values if (mac := normalise.mac(value)))
 
 
-def _compare_macs(*, observed: DeviceFacts, documented: DeviceFacts) -> FieldDifference | None:
+def _compare_macs(*, microsoft: DeviceFacts, configuration: DeviceFacts) -> FieldDifference | None:
     """A difference when Microsoft sees a MAC the documentation lacks; documenting extra
     MACs (another adapter, a dock) is not one."""
-    seen, known = _macs(observed.macs), _macs(documented.macs)
+    seen, known = _macs(microsoft.macs), _macs(configuration.macs)
     if seen <= known:
         return None
     return FieldDifference(
         field="macs",
         microsoft=", ".join(_mac_display(mac) for mac in sorted(seen)),
-        documented=", ".join(_mac_display(mac) for mac in sorted(known)) or None,
+        configuration=", ".join(_mac_display(mac) for mac in sorted(known)) or None,
     )
 
 
 def compare_device(
-    *, observed: DeviceFacts, documented: DeviceFacts
+    *, microsoft: DeviceFacts, configuration: DeviceFacts
 ) -> tuple[FieldDifference, ...]:
-    """The fields, in a fixed order, where ``documented`` disagrees with ``observed``."""
+    """The fields, in a fixed order, where the ``configuration`` disagrees with ``microsoft``."""
     differences: list[FieldDifference] = []
     for field, canonical in _SCALAR_FIELDS:
-        microsoft: str | None = getattr(observed, field)
-        theirs = canonical(microsoft)
-        if theirs is None or microsoft is None:
+        observed: str | None = getattr(microsoft, field)
+        theirs = canonical(observed)
+        if theirs is None or observed is None:
             continue
-        ours: str | None = getattr(documented, field)
-        if canonical(ours) != theirs:
-            differences.append(FieldDifference(field=field, microsoft=microsoft, documented=ours))
-    macs = _compare_macs(observed=observed, documented=documented)
+        documented: str | None = getattr(configuration, field)
+        if canonical(documented) != theirs:
+            differences.append(
+                FieldDifference(field=field, microsoft=observed, configuration=documented)
+            )
+    macs = _compare_macs(microsoft=microsoft, configuration=configuration)
     if macs is not None:
         differences.append(macs)
     return tuple(sorted(differences, key=lambda difference: FIELDS.index(difference.field)))

@@ -38,6 +38,10 @@ DOMAIN_BONUS = 25
 MAX_FUZZY_CHARS = 256
 """Longer names are cut before fuzzy scoring; no real organization name is this long."""
 
+MAX_DOMAIN_EVIDENCE = 3
+MAX_EVIDENCE_CHARS = 256
+"""Evidence stays short enough for a status field (TenantMatch allows 8 items of 256)."""
+
 MatchReason = Literal["bound", "name"]
 
 
@@ -163,11 +167,12 @@ def _candidate(
     bound = ["bound"] if org.tenant_id == tenant.id else []
     if bound:
         score = 100
+    shown = [item[:MAX_EVIDENCE_CHARS] for item in domain_evidence[:MAX_DOMAIN_EVIDENCE]]
     return Suggestion(
         key=org.key,
         name=org.name,
         score=score,
-        evidence=(*bound, *domain_evidence, f"name:{name_score}"),
+        evidence=(*bound, *shown, f"name:{name_score}"),
     )
 
 
