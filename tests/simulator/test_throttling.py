@@ -1,0 +1,52 @@
+"""Token-bucket style throttling: 429s with Graph's headers, and the no-Retry-After mode."""
+
+from __future__ import annotations
+
+from conftest import GraphFactory
+
+from m365inventory.simulator import Simulator
+
+
+def test_identity_budget_answers_429_with_headers(sim: Simulator, graph: GraphFactory) -> None:
+    sim.settings.throttle.identity_units_per_10s = 5
+    client = graph()
+    statuses = [client.get("/organization") for _ in range(7)]
+    assert [r.status_code for r in statuses] == [200] * 5 + [429] * 2
+    refused = statuses[5]
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert refused.headers["x-ms-throttle-scope"].startswith("Tenant_Application/")
+    assert refused.headers["x-ms-throttle-information"] == "ResourceUnitLimitExceeded"
+    assert refused.json()["error"]["code"] == "TooManyRequests"
+    assert "x-ms-throttle-limit-percentage" in statuses[4].headers
+    assert "x-ms-throttle-limit-percentage" not in statuses[0].headers
+
+
+def test_costlier_requests_use_more_units(sim: Simulator, graph: GraphFactory) -> None:
+    sim.settings.throttle.identity_units_per_10s = 10
+    client = graph()
+    assert client.get("/users/delta").status_code == 200  # 5 units
+    assert client.get("/users/delta").status_code == 200  # 10 units
+    assert client.get("/organization").status_code == 429
+
+
+def test_mode_without_retry_after(sim: Simulator, graph: GraphFactory) -> None:
+    sim.settings.throttle.identity_units_per_10s = 1
+    sim.settings.throttle.omit_retry_after = True
+    client = graph()
+    client.get("/organization")
+    refused = client.get("/organization")
+    assert refused.status_code == 429
+    assert "Retry-After" not in refused.headers
+
+
+def test_intune_budget_is_separate(sim: Simulator, graph: GraphFactory) -> None:
+    sim.settings.throttle.intune_requests_per_20s = 2
+    client = graph()
+    codes = [client.get("/deviceManagement/managedDevices").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert client.get("/organization").status_code == 200
+
+
+def test_default_limits_do_not_throttle(graph: GraphFactory) -> None:
+    client = graph()
+    assert {client.get("/users").status_code for _ in range(40)} == {200}
