@@ -104,7 +104,9 @@ async def run(sender: Sender, requests: Sequence[BatchRequest]) -> dict[str, Out
         delays: list[float] = []
         for group, answer in zip(groups, answers, strict=True):
             for request in group:
-                decision = _settle(sender, request, answer, attempts[request.id])
+                decision = _settle(
+                    sender, request=request, answer=answer, attempt=attempts[request.id]
+                )
                 if isinstance(decision, float):
                     retry.append(request.id)
                     delays.append(decision)
@@ -132,6 +134,7 @@ async def _send_chunk(
 
 def _settle(
     sender: Sender,
+    *,
     request: BatchRequest,
     answer: dict[str, SubResponse] | errors.GraphError,
     attempt: int,

@@ -294,18 +294,15 @@ class GraphClient:
         body = await self.sender.json(calls.GraphCall(method="GET", path="/admin/reportSettings"))
         return model.ReportSettings.model_validate(body or {})
 
-    async def mailbox_usage(self) -> list[model.MailboxUsage]:
-        """The mailbox usage report (7 days). Check ``concealed`` on rows: when the tenant
-        conceals names, UPNs are hashes and rows cannot be matched to users."""
-        answer = await self.sender.send(
-            calls.GraphCall(method="GET", path=reports.MAILBOX_USAGE_PATH)
-        )
+    async def mailbox_usage(self, *, period: str = "D7") -> list[model.MailboxUsage]:
+        """The mailbox usage report (D7, D30, D90 or D180). Check ``concealed`` on rows: when
+        the tenant conceals names, UPNs are hashes and rows cannot be matched to users."""
+        path = reports.mailbox_usage_path(period)
+        answer = await self.sender.send(calls.GraphCall(method="GET", path=path))
         if answer.status_code in (301, 302, 303, 307, 308):
             location = answer.headers.get("Location")
             if not location:
-                raise errors.PermanentError(
-                    f"GET {reports.MAILBOX_USAGE_PATH}: redirect without Location"
-                )
+                raise errors.PermanentError(f"GET {path}: redirect without Location")
             # A pre-signed download URL: no bearer token goes to it.
             answer = await self.sender.send(
                 calls.GraphCall(

@@ -11,7 +11,13 @@ import io
 
 from m365inventory.model.graph import MailboxUsage
 
-MAILBOX_USAGE_PATH = "/reports/getMailboxUsageDetail(period='D7')"
+PERIODS = ("D7", "D30", "D90", "D180")
+
+
+def mailbox_usage_path(period: str = "D7") -> str:
+    if period not in PERIODS:
+        raise ValueError(f"report period must be one of {', '.join(PERIODS)}, not {period!r}")
+    return f"/reports/getMailboxUsageDetail(period='{period}')"
 
 
 def parse_mailbox_usage(text: str) -> list[MailboxUsage]:
