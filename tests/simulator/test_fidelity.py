@@ -1,0 +1,142 @@
+"""Fidelity: Microsoft's own Python SDK models parse every simulator answer completely.
+
+Each entity is parsed with msgraph-sdk's generated model; any property name the model does not
+know lands in `additional_data`, which must stay empty. This is what keeps the simulator's
+JSON honest about Graph's names and casing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import GraphFactory
+from kiota_abstractions.serialization import Parsable
+from kiota_serialization_json.json_parse_node import JsonParseNode
+from msgraph.generated.models.admin_report_settings import AdminReportSettings
+from msgraph.generated.models.bitlocker_recovery_key import BitlockerRecoveryKey
+from msgraph.generated.models.domain import Domain
+from msgraph.generated.models.group import Group
+from msgraph.generated.models.managed_device import ManagedDevice
+from msgraph.generated.models.organization import Organization
+from msgraph.generated.models.subscribed_sku import SubscribedSku
+from msgraph.generated.models.delegated_admin_customer import DelegatedAdminCustomer
+from msgraph.generated.models.delegated_admin_relationship import (
+    DelegatedAdminRelationship,
+)
+from msgraph.generated.models.user import User
+from simhelpers import customer_id
+
+from m365inventory.simulator import World
+
+
+def parse(factory: type[Parsable], item: dict[str, Any]) -> Any:
+    node = JsonParseNode(json.loads(json.dumps(item)))
+    return node.get_object_value(factory)
+
+
+def assert_complete(model: Any, item: dict[str, Any]) -> None:
+    unknown = {k: v for k, v in (model.additional_data or {}).items() if not k.startswith("@odata")}
+    assert unknown == {}, f"{type(model).__name__} does not know {sorted(unknown)}"
+    for key, value in item.items():
+        if key.startswith("@") or value in (None, [], {}):
+            continue
+        attribute = _snake(key)
+        assert getattr(model, attribute, None) is not None, f"{type(model).__name__}.{attribute} unset"
+
+
+def _snake(name: str) -> str:
+    special = {"azureADDeviceId": "azure_a_d_device_id", "wiFiMacAddress": "wi_fi_mac_address"}
+    if name in special:
+        return special[name]
+    out = "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+    return out.lstrip("_")
+
+
+USER_SELECT = (
+    "id,displayName,givenName,surname,userPrincipalName,mail,mailNickname,proxyAddresses,otherMails,"
+    "accountEnabled,assignedLicenses,lastPasswordChangeDateTime,createdDateTime,jobTitle,mobilePhone,"
+    "businessPhones,officeLocation,preferredLanguage,department,companyName,userType,signInActivity"
+)
+
+CASES: list[tuple[str, dict[str, str], type[Parsable], str]] = [
+    ("/users", {"$select": USER_SELECT}, User, "customer"),
+    ("/users", {}, User, "customer"),
+    ("/groups", {}, Group, "customer"),
+    ("/organization", {}, Organization, "customer"),
+    ("/domains", {}, Domain, "customer"),
+    ("/subscribedSkus", {}, SubscribedSku, "customer"),
+    ("/deviceManagement/managedDevices", {}, ManagedDevice, "customer"),
+    (
+        "/informationProtection/bitlocker/recoveryKeys",
+        {},
+        BitlockerRecoveryKey,
+        "customer",
+    ),
+    (
+        "/tenantRelationships/delegatedAdminCustomers",
+        {},
+        DelegatedAdminCustomer,
+        "partner",
+    ),
+    (
+        "/tenantRelationships/delegatedAdminRelationships",
+        {},
+        DelegatedAdminRelationship,
+        "partner",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "params", "factory", "who"), CASES, ids=[c[0] + str(bool(c[1])) for c in CASES])
+def test_collections_parse_with_the_sdk(
+    world: World,
+    graph: GraphFactory,
+    path: str,
+    params: dict[str, str],
+    factory: type[Parsable],
+    who: str,
+) -> None:
+    premium = next(t for t in world.tenants[1:] if t.has_entra_id_p1)
+    partner = world.partner_tenant
+    assert partner is not None
+    tenant_id = partner.id if who == "partner" else premium.id
+    response = graph(tenant_id).get(path, params=params)
+    assert response.status_code == 200, response.text
+    items = response.json()["value"]
+    assert items
+    for item in items:
+        assert_complete(parse(factory, item), item)
+
+
+def test_single_entities_parse_with_the_sdk(world: World, graph: GraphFactory) -> None:
+    tid = customer_id(world)
+    tenant = world.require_tenant(tid)
+    client = graph(tid)
+    settings = client.get("/admin/reportSettings").json()
+    assert_complete(parse(AdminReportSettings, settings), settings)
+    device = client.get(
+        f"/deviceManagement/managedDevices/{tenant.devices[0].id}",
+        params={"$select": "id,ethernetMacAddress,serialNumber,wiFiMacAddress"},
+    ).json()
+    assert_complete(parse(ManagedDevice, device), device)
+    key = client.get(
+        f"/informationProtection/bitlocker/recoveryKeys/{tenant.recovery_keys[0].id}",
+        params={"$select": "key"},
+    ).json()
+    parsed = parse(BitlockerRecoveryKey, key)
+    assert_complete(parsed, key)
+    assert parsed.key == tenant.recovery_keys[0].key.get_secret_value()
+    delta_user = client.get("/users/delta", params={"$select": "id,displayName,mail"}).json()["value"][0]
+    assert_complete(parse(User, delta_user), delta_user)
+
+
+def test_the_check_catches_unknown_and_miscased_properties() -> None:
+    with pytest.raises(AssertionError, match="wifiMacAddress"):
+        item = {"id": "1", "wifiMacAddress": "aa"}
+        assert_complete(parse(ManagedDevice, item), item)
+    with pytest.raises(AssertionError, match="displayConcealed"):
+        item = {"displayConcealed": True}
+        assert_complete(parse(AdminReportSettings, item), item)
