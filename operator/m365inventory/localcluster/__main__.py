@@ -31,9 +31,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="empty directory for certificates, data, kubeconfig and logs "
         "(default: a temporary directory, removed on exit)",
     )
-    parser.add_argument(
-        "--timeout", type=float, default=60.0, help="seconds to wait for readiness"
-    )
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for readiness")
     return parser.parse_args(argv)
 
 
