@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,6 +25,7 @@ from m365inventory.localcluster import (
     ReadinessTimeoutError,
     find_binaries,
 )
+from m365inventory.localcluster import cluster as cluster_module
 
 
 def is_alive(pid: int) -> bool:
@@ -109,6 +111,8 @@ def test_stop_ends_every_component_and_can_be_repeated(binaries: Binaries, tmp_p
     assert wait_until_dead([pid for pid in pids if pid is not None], attempts=1) == []
     cluster.stop()
     assert (tmp_path / "work" / "logs" / "kube-apiserver.log").is_file()
+    cluster.cleanup()
+    assert not (tmp_path / "work").exists()
 
 
 CHILD = """
@@ -142,3 +146,62 @@ def test_components_die_with_a_killed_parent(tmp_path: Path) -> None:
         child.wait()
         for pid in wait_until_dead(pids, attempts=1):  # never leak them, even on failure
             os.kill(pid, signal.SIGKILL)
+
+
+FAILING_TEST = """
+def test_fails(kube):
+    kube.kubectl("get", "namespace", "does-not-exist")
+"""
+
+
+@pytest.mark.cluster
+def test_failing_cluster_test_reports_component_logs(tmp_path: Path) -> None:
+    (tmp_path / "test_failing.py").write_text(FAILING_TEST)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "m365inventory.localcluster.pytest_plugin",
+            "-p",
+            "no:cacheprovider",
+            f"--rootdir={tmp_path}",
+            f"--basetemp={tmp_path / 'basetemp'}",
+            str(tmp_path / "test_failing.py"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "KubectlError" in result.stdout
+    assert 'namespaces "does-not-exist" not found' in result.stdout
+    assert "local control plane logs" in result.stdout
+    for component in ("etcd", "kube-apiserver", "kube-controller-manager"):
+        assert f"--- {component} (" in result.stdout
+
+
+@pytest.mark.cluster
+def test_a_port_taken_before_binding_is_retried_with_new_ports(
+    binaries: Binaries, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_free_ports = cluster_module.free_ports
+    calls: list[list[int]] = []
+    with socket.create_server(("127.0.0.1", 0)) as squatter:
+        taken = squatter.getsockname()[1]
+
+        def first_offer_is_taken(*, count: int) -> list[int]:
+            ports = real_free_ports(count=count)
+            if not calls:
+                ports[0] = taken  # etcd's client port
+            calls.append(ports)
+            return ports
+
+        monkeypatch.setattr(cluster_module, "free_ports", first_offer_is_taken)
+        with LocalCluster.start(workdir=tmp_path / "work", binaries=binaries) as cluster:
+            assert cluster.ports.etcd_client != taken
+            assert cluster.etcd.is_running()
+    assert len(calls) == 2

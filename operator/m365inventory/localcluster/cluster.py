@@ -26,6 +26,7 @@ from m365inventory.localcluster.kubeconfigs import write_kubeconfig
 from m365inventory.localcluster.ports import free_ports
 from m365inventory.localcluster.processes import ComponentProcess
 from m365inventory.localcluster.readiness import (
+    ComponentExitedError,
     ControlPlaneError,
     describe_logs,
     wait_until_healthy,
@@ -33,6 +34,7 @@ from m365inventory.localcluster.readiness import (
 
 SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local"
 SERVICE_CLUSTER_IP_RANGE = "10.0.0.0/24"
+PORT_ATTEMPTS = 3
 CONTROLLERS = (
     # Fills the aggregated ClusterRoles (admin, edit, view); they are empty without it.
     "clusterrole-aggregation-controller",
@@ -104,10 +106,27 @@ class LocalCluster:
         workdir.mkdir(parents=True, exist_ok=True)
         if any(workdir.iterdir()):
             raise ControlPlaneError(f"workdir {workdir} is not empty")
+        chosen = binaries if binaries is not None else find_binaries()
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            try:
+                return cls._start_once(workdir=workdir, binaries=chosen, timeout=timeout)
+            except ComponentExitedError as error:
+                # Another process took a port between choosing it and binding it.
+                if "address already in use" not in str(error) or attempt == PORT_ATTEMPTS:
+                    raise
+                for entry in workdir.iterdir():
+                    if entry.is_dir():
+                        shutil.rmtree(entry)
+                    else:
+                        entry.unlink()
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _start_once(cls, *, workdir: Path, binaries: Binaries, timeout: float) -> LocalCluster:
         etcd_client, etcd_peer, apiserver, controller_manager = free_ports(count=4)
         cluster = cls(
             workdir=workdir,
-            binaries=binaries if binaries is not None else find_binaries(),
+            binaries=binaries,
             ports=Ports(
                 etcd_client=etcd_client,
                 etcd_peer=etcd_peer,
