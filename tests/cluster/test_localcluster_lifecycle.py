@@ -26,6 +26,7 @@ from m365inventory.localcluster import (
     find_binaries,
 )
 from m365inventory.localcluster import cluster as cluster_module
+from m365inventory.localcluster.ports import free_ports
 
 
 def is_alive(pid: int) -> bool:
@@ -188,13 +189,12 @@ def test_failing_cluster_test_reports_component_logs(tmp_path: Path) -> None:
 def test_a_port_taken_before_binding_is_retried_with_new_ports(
     binaries: Binaries, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_free_ports = cluster_module.free_ports
     calls: list[list[int]] = []
     with socket.create_server(("127.0.0.1", 0)) as squatter:
         taken = squatter.getsockname()[1]
 
         def first_offer_is_taken(*, count: int) -> list[int]:
-            ports = real_free_ports(count=count)
+            ports = free_ports(count=count)
             if not calls:
                 ports[0] = taken  # etcd's client port
             calls.append(ports)
