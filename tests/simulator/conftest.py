@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
-from simhelpers import app_token, customer_id, ssl_context
+from simhelpers import GraphFactory, app_token, customer_id, ssl_context
 
 from m365inventory.simulator import Simulator, World, generate_world
-
-GraphFactory = Callable[..., httpx.Client]
 
 
 @pytest.fixture

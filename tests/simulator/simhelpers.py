@@ -8,6 +8,7 @@ helpers hand MSAL its own session with `trust_env=False` instead.
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -17,6 +18,9 @@ import requests
 from m365inventory.simulator import Simulator, World
 
 GRAPH_SCOPE = ["https://graph.microsoft.com/.default"]
+
+#: The `graph` fixture: graph(tenant_id=None, *, token=None) -> an authorised httpx client.
+GraphFactory = Callable[..., httpx.Client]
 
 
 def msal_session(sim: Simulator) -> requests.Session:

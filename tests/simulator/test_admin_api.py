@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import GraphFactory
-from simhelpers import customer_id, secret_of, ssl_context
+from simhelpers import GraphFactory, customer_id, secret_of, ssl_context
 
 from m365inventory.simulator import Simulator, World
 
@@ -34,7 +33,10 @@ def test_faults_over_http(admin: httpx.Client, graph: GraphFactory) -> None:
 
 
 def test_settings_over_http(admin: httpx.Client, sim: Simulator, graph: GraphFactory) -> None:
-    admin.post("/settings", json={"page_size": {"GET /v1.0/users": 2}, "throttle": {"intune_requests_per_20s": 9}})
+    admin.post(
+        "/settings",
+        json={"page_size": {"GET /v1.0/users": 2}, "throttle": {"intune_requests_per_20s": 9}},
+    )
     assert sim.settings.throttle.intune_requests_per_20s == 9
     assert sim.settings.throttle.app_requests_per_20s == 150_000
     assert len(graph().get("/users").json()["value"]) == 2
@@ -46,8 +48,17 @@ def test_mutations_over_http(admin: httpx.Client, world: World, graph: GraphFact
     result = admin.post(
         "/mutations",
         json=[
-            {"op": "add_user", "tenant": tid, "user": {"id": "u-new", "userPrincipalName": "n@x.com"}},
-            {"op": "update_user", "tenant": tid, "id": tenant.users[0].id, "changes": {"jobTitle": "CFO"}},
+            {
+                "op": "add_user",
+                "tenant": tid,
+                "user": {"id": "u-new", "userPrincipalName": "n@x.com"},
+            },
+            {
+                "op": "update_user",
+                "tenant": tid,
+                "id": tenant.users[0].id,
+                "changes": {"jobTitle": "CFO"},
+            },
             {"op": "delete_device", "tenant": tid, "id": tenant.devices[0].id},
             {"op": "rename_tenant", "tenant": tid, "displayName": "Renamed Org"},
         ],
@@ -55,7 +66,12 @@ def test_mutations_over_http(admin: httpx.Client, world: World, graph: GraphFact
     assert result.status_code == 200, result.text
     client = graph(tid)
     assert client.get("/users/u-new").status_code == 200
-    assert client.get(f"/users/{tenant.users[0].id}", params={"$select": "jobTitle"}).json()["jobTitle"] == "CFO"
+    assert (
+        client.get(f"/users/{tenant.users[0].id}", params={"$select": "jobTitle"}).json()[
+            "jobTitle"
+        ]
+        == "CFO"
+    )
     assert client.get("/organization").json()["value"][0]["displayName"] == "Renamed Org"
     bad = admin.post("/mutations", json={"op": "explode", "tenant": tid})
     assert bad.status_code == 400

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import GraphFactory
-from simhelpers import customer_id
+from simhelpers import GraphFactory, customer_id
 
 from m365inventory.simulator import Simulator, World
 
@@ -15,7 +14,9 @@ def test_more_than_twenty_requests_is_400(graph: GraphFactory) -> None:
     assert response.json()["error"]["code"] == "BadRequest"
 
 
-def test_batch_answers_each_request_in_shuffled_order(sim: Simulator, world: World, graph: GraphFactory) -> None:
+def test_batch_answers_each_request_in_shuffled_order(
+    sim: Simulator, world: World, graph: GraphFactory
+) -> None:
     tenant = world.require_tenant(customer_id(world))
     requests = [
         {"id": str(i), "method": "GET", "url": f"/users/{user.id}?$select=id,mail"}
@@ -41,13 +42,17 @@ def test_failed_dependency_is_424(graph: GraphFactory) -> None:
         {"id": "2", "method": "GET", "url": "/organization", "dependsOn": ["1"]},
         {"id": "3", "method": "GET", "url": "/domains"},
     ]
-    answers = {a["id"]: a for a in graph().post("/$batch", json={"requests": requests}).json()["responses"]}
+    answers = {
+        a["id"]: a for a in graph().post("/$batch", json={"requests": requests}).json()["responses"]
+    }
     assert answers["1"]["status"] == 404
     assert answers["2"]["status"] == 424
     assert answers["3"]["status"] == 200
 
 
-def test_inner_request_throttled_with_its_own_retry_after(sim: Simulator, graph: GraphFactory) -> None:
+def test_inner_request_throttled_with_its_own_retry_after(
+    sim: Simulator, graph: GraphFactory
+) -> None:
     sim.faults.script("GET /v1.0/domains", status=429, retry_after=7)
     requests = [
         {"id": "a", "method": "GET", "url": "/domains"},

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from conftest import GraphFactory
-from simhelpers import customer_id
+from simhelpers import GraphFactory, customer_id
 
 from m365inventory.simulator import Simulator, World
 
 
-def delta_round(client: httpx.Client, url: str, **params: str) -> tuple[list[dict[str, Any]], str, int]:
+def delta_round(
+    client: httpx.Client, url: str, **params: str
+) -> tuple[list[dict[str, Any]], str, int]:
     response = client.get(url, params=params or None)
     items: list[dict[str, Any]] = []
     pages = 0
@@ -31,13 +32,17 @@ def test_delta_returns_only_changes(sim: Simulator, world: World, graph: GraphFa
     tenant = world.require_tenant(tid)
     client = graph(tid)
     first, link, pages = delta_round(client, "/users/delta", **{"$select": "id,displayName,mail"})
-    assert len(first) == len(tenant.users) and pages > 1
-    assert "$skiptoken" not in link and "$deltatoken=" in link
+    assert len(first) == len(tenant.users)
+    assert pages > 1
+    assert "$skiptoken" not in link
+    assert "$deltatoken=" in link
 
     unchanged, link, _ = delta_round(client, link)
     assert unchanged == []
 
-    added = world.add_user(tid, {"id": "new-user-1", "userPrincipalName": "new@x.com", "displayName": "New"})
+    added = world.add_user(
+        tid, {"id": "new-user-1", "userPrincipalName": "new@x.com", "displayName": "New"}
+    )
     world.update_user(tid, tenant.users[0].id, {"displayName": "Renamed"})
     gone, purged = tenant.users[1].id, tenant.users[2].id
     world.delete_user(tid, gone)
@@ -93,11 +98,16 @@ def test_group_delta_reports_membership_changes(world: World, graph: GraphFactor
     first, link, _ = delta_round(client, "/groups/delta")
     assert len(first) == len(tenant.groups)
     assert "members@delta" in first[0]
-    group, outsider = tenant.groups[0], next(u for u in tenant.users if u.id not in tenant.groups[0].members)
+    group, outsider = (
+        tenant.groups[0],
+        next(u for u in tenant.users if u.id not in tenant.groups[0].members),
+    )
     world.add_group_member(tid, group.id, outsider.id)
     changes, _, _ = delta_round(client, link)
     assert [c["id"] for c in changes] == [group.id]
-    assert {"@odata.type": "#microsoft.graph.user", "id": outsider.id} in changes[0]["members@delta"]
+    assert {"@odata.type": "#microsoft.graph.user", "id": outsider.id} in changes[0][
+        "members@delta"
+    ]
 
 
 def test_delta_token_of_another_tenant_is_rejected(world: World, graph: GraphFactory) -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from conftest import GraphFactory
-from simhelpers import app_token, customer_id, raw_token, secret_of, ssl_context
+from simhelpers import GraphFactory, app_token, customer_id, raw_token, secret_of, ssl_context
 
 from m365inventory.simulator import REQUIRED_PERMISSIONS, Simulator, World
 
@@ -46,7 +45,9 @@ def test_expired_token_is_401(sim: Simulator, world: World, graph: GraphFactory)
     assert "expired" in response.json()["error"]["message"]
 
 
-def test_token_for_a_tenant_that_is_gone_is_401(sim: Simulator, world: World, graph: GraphFactory) -> None:
+def test_token_for_a_tenant_that_is_gone_is_401(
+    sim: Simulator, world: World, graph: GraphFactory
+) -> None:
     tid = customer_id(world, 1)
     token = app_token(sim, tid)
     world.tenants.remove(world.require_tenant(tid))
@@ -82,13 +83,17 @@ def test_intune_403_names_the_scopes(sim: Simulator, world: World, graph: GraphF
     assert "DeviceManagementManagedDevices.Read.All" in response.json()["error"]["message"]
 
 
-def test_bitlocker_key_value_needs_read_all(sim: Simulator, world: World, graph: GraphFactory) -> None:
+def test_bitlocker_key_value_needs_read_all(
+    sim: Simulator, world: World, graph: GraphFactory
+) -> None:
     tid = customer_id(world)
     world.apps[0].grants[tid] = ["BitlockerKey.ReadBasic.All"]
     client = graph(tid)
     keys = client.get("/informationProtection/bitlocker/recoveryKeys").json()["value"]
     assert keys
-    denied = client.get(f"/informationProtection/bitlocker/recoveryKeys/{keys[0]['id']}", params={"$select": "key"})
+    denied = client.get(
+        f"/informationProtection/bitlocker/recoveryKeys/{keys[0]['id']}", params={"$select": "key"}
+    )
     assert denied.status_code == 403
 
 
@@ -97,10 +102,14 @@ def test_permission_table_is_exported() -> None:
     assert REQUIRED_PERMISSIONS["GET /deviceManagement/managedDevices"][0] == (
         "DeviceManagementManagedDevices.Read.All"
     )
-    assert "Reports.Read.All" in REQUIRED_PERMISSIONS["GET /reports/getMailboxUsageDetail(period={period})"]
-    assert "DelegatedAdminRelationship.Read.All" in REQUIRED_PERMISSIONS[
-        "GET /tenantRelationships/delegatedAdminRelationships"
-    ]
+    assert (
+        "Reports.Read.All"
+        in REQUIRED_PERMISSIONS["GET /reports/getMailboxUsageDetail(period={period})"]
+    )
+    assert (
+        "DelegatedAdminRelationship.Read.All"
+        in REQUIRED_PERMISSIONS["GET /tenantRelationships/delegatedAdminRelationships"]
+    )
 
 
 def test_sign_in_activity_needs_p1(sim: Simulator, world: World, graph: GraphFactory) -> None:
@@ -112,7 +121,9 @@ def test_sign_in_activity_needs_p1(sim: Simulator, world: World, graph: GraphFac
     assert ok.json()["value"][0]["signInActivity"]["lastSignInDateTime"]
     refused = graph(basic.id).get("/users", params=params)
     assert refused.status_code == 403
-    assert refused.json()["error"]["code"] == "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
+    assert (
+        refused.json()["error"]["code"] == "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
+    )
 
 
 def test_unknown_path_is_404_graph_shape(graph: GraphFactory) -> None:

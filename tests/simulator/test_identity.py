@@ -6,9 +6,6 @@ import httpx
 import jwt
 import msal
 import pytest
-
-from m365inventory.simulator import Simulator, World, make_app_credential
-from m365inventory.simulator.world import AppCertificate
 from simhelpers import (
     GRAPH_SCOPE,
     confidential_app,
@@ -18,6 +15,9 @@ from simhelpers import (
     secret_of,
     ssl_context,
 )
+
+from m365inventory.simulator import Simulator, World, make_app_credential
+from m365inventory.simulator.world import AppCertificate
 
 
 def claims(token: str) -> dict[str, object]:
@@ -40,7 +40,9 @@ def test_client_secret_token_has_graph_claims(sim: Simulator, world: World) -> N
 def test_tenant_may_be_named_by_domain(sim: Simulator, world: World) -> None:
     tenant = world.tenant(customer_id(world))
     assert tenant is not None
-    result = confidential_app(sim, tenant.default_domain).acquire_token_for_client(scopes=GRAPH_SCOPE)
+    result = confidential_app(sim, tenant.default_domain).acquire_token_for_client(
+        scopes=GRAPH_SCOPE
+    )
     assert claims(result["access_token"])["tid"] == tenant.id
 
 
@@ -110,7 +112,8 @@ def test_wrong_secret_has_microsoft_error_shape(sim: Simulator, world: World) ->
     assert body["error_description"].startswith("AADSTS7000215: Invalid client secret provided.")
     assert body["error_codes"] == [7000215]
     assert {"timestamp", "trace_id", "correlation_id"} <= body.keys()
-    assert wrong not in response.text and secret_of(world) not in response.text
+    assert wrong not in response.text
+    assert secret_of(world) not in response.text
 
 
 def test_unknown_app_is_700016(sim: Simulator, world: World) -> None:
@@ -149,7 +152,9 @@ def test_unknown_tenant_fails_discovery_and_token(sim: Simulator, world: World) 
     with pytest.raises(ValueError, match="double check your tenant"):
         confidential_app(sim, missing)
     with httpx.Client(verify=ssl_context(sim)) as client:
-        discovery = client.get(f"{sim.authority_url(missing)}/v2.0/.well-known/openid-configuration")
+        discovery = client.get(
+            f"{sim.authority_url(missing)}/v2.0/.well-known/openid-configuration"
+        )
     assert discovery.status_code == 400
     assert discovery.json()["error"] == "invalid_tenant"
     assert discovery.json()["error_codes"] == [90002]

@@ -6,8 +6,7 @@ import csv
 import io
 
 import httpx
-from conftest import GraphFactory
-from simhelpers import all_pages, customer_id, ssl_context
+from simhelpers import GraphFactory, all_pages, customer_id, ssl_context
 
 from m365inventory.simulator import Simulator, World
 from m365inventory.simulator.routes_reports import MAILBOX_COLUMNS
@@ -30,7 +29,9 @@ def test_ethernet_mac_only_on_get_by_id_with_select(world: World, graph: GraphFa
     assert set(selected) - {"@odata.context"} == {"id", "ethernetMacAddress", "serialNumber"}
 
 
-def test_recovery_key_value_only_by_id_and_counted(sim: Simulator, world: World, graph: GraphFactory) -> None:
+def test_recovery_key_value_only_by_id_and_counted(
+    sim: Simulator, world: World, graph: GraphFactory
+) -> None:
     tid = customer_id(world)
     tenant = world.require_tenant(tid)
     client = graph(tid)
@@ -40,9 +41,11 @@ def test_recovery_key_value_only_by_id_and_counted(sim: Simulator, world: World,
     assert set(keys[0]) == {"id", "createdDateTime", "deviceId", "volumeType"}
     device_id = keys[0]["deviceId"]
     filtered = client.get(
-        "/informationProtection/bitlocker/recoveryKeys", params={"$filter": f"deviceId eq '{device_id}'"}
+        "/informationProtection/bitlocker/recoveryKeys",
+        params={"$filter": f"deviceId eq '{device_id}'"},
     ).json()["value"]
-    assert filtered and all(k["deviceId"] == device_id for k in filtered)
+    assert filtered
+    assert all(k["deviceId"] == device_id for k in filtered)
     plain = client.get(f"/informationProtection/bitlocker/recoveryKeys/{keys[0]['id']}").json()
     assert "key" not in plain
     valued = client.get(
@@ -83,7 +86,8 @@ def test_concealed_names_become_hashes(sim: Simulator, world: World, graph: Grap
     rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
     assert rows
     for row in rows:
-        assert len(row["User Principal Name"]) == 32 and "@" not in row["User Principal Name"]
+        assert len(row["User Principal Name"]) == 32
+        assert "@" not in row["User Principal Name"]
         int(row["User Principal Name"], 16)
 
 
@@ -97,6 +101,8 @@ def test_report_link_expires_and_bad_period(sim: Simulator, graph: GraphFactory)
 def test_gdap_lists_on_partner_only(world: World, graph: GraphFactory) -> None:
     partner = world.partner_tenant
     assert partner is not None
-    customers = graph(partner.id).get("/tenantRelationships/delegatedAdminCustomers").json()["value"]
+    customers = (
+        graph(partner.id).get("/tenantRelationships/delegatedAdminCustomers").json()["value"]
+    )
     assert {c["tenantId"] for c in customers} == {t.id for t in world.tenants if t.id != partner.id}
     assert graph().get("/tenantRelationships/delegatedAdminCustomers").json()["value"] == []

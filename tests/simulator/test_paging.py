@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import GraphFactory
-from simhelpers import all_pages, customer_id
+from simhelpers import GraphFactory, all_pages, customer_id
 
 from m365inventory.simulator import Simulator, World
 
@@ -11,19 +10,32 @@ from m365inventory.simulator import Simulator, World
 def test_default_user_property_set(graph: GraphFactory) -> None:
     user = graph().get("/users").json()["value"][0]
     assert set(user) == {
-        "businessPhones", "displayName", "givenName", "id", "jobTitle", "mail", "mobilePhone",
-        "officeLocation", "preferredLanguage", "surname", "userPrincipalName",
+        "businessPhones",
+        "displayName",
+        "givenName",
+        "id",
+        "jobTitle",
+        "mail",
+        "mobilePhone",
+        "officeLocation",
+        "preferredLanguage",
+        "surname",
+        "userPrincipalName",
     }
 
 
 def test_select_is_honoured(graph: GraphFactory) -> None:
-    fields = "id,proxyAddresses,otherMails,accountEnabled,assignedLicenses,lastPasswordChangeDateTime"
+    fields = (
+        "id,proxyAddresses,otherMails,accountEnabled,assignedLicenses,lastPasswordChangeDateTime"
+    )
     user = graph().get("/users", params={"$select": fields}).json()["value"][0]
     assert set(user) == set(fields.split(","))
     assert user["proxyAddresses"][0].startswith("SMTP:")
 
 
-def test_server_page_size_forces_many_pages(sim: Simulator, world: World, graph: GraphFactory) -> None:
+def test_server_page_size_forces_many_pages(
+    sim: Simulator, world: World, graph: GraphFactory
+) -> None:
     sim.settings.page_size["GET /v1.0/users"] = 7
     tenant = world.require_tenant(customer_id(world))
     users, pages, _ = all_pages(graph(), "/users")
@@ -36,7 +48,8 @@ def test_server_page_size_forces_many_pages(sim: Simulator, world: World, graph:
 def test_top_sets_page_size_and_next_link_keeps_query(graph: GraphFactory) -> None:
     body = graph().get("/users", params={"$top": "4", "$select": "id,mail"}).json()
     assert len(body["value"]) == 4
-    assert "$top=4" in body["@odata.nextLink"] and "$select=id,mail" in body["@odata.nextLink"]
+    assert "$top=4" in body["@odata.nextLink"]
+    assert "$select=id,mail" in body["@odata.nextLink"]
     second = graph().get(body["@odata.nextLink"]).json()
     assert set(second["value"][0]) == {"id", "mail"}
 
@@ -45,7 +58,9 @@ def test_count_needs_consistency_level(graph: GraphFactory, world: World) -> Non
     client = graph()
     refused = client.get("/users", params={"$count": "true"})
     assert refused.status_code == 400
-    counted = client.get("/users", params={"$count": "true"}, headers={"ConsistencyLevel": "eventual"})
+    counted = client.get(
+        "/users", params={"$count": "true"}, headers={"ConsistencyLevel": "eventual"}
+    )
     assert counted.json()["@odata.count"] == len(world.require_tenant(customer_id(world)).users)
 
 

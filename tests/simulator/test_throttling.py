@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import GraphFactory
+from simhelpers import GraphFactory
 
 from m365inventory.simulator import Simulator
 

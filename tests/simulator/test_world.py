@@ -50,7 +50,9 @@ def test_hard_cases_are_present() -> None:
 
 
 def test_large_tenant() -> None:
-    world = generate_world(seed=2, tenants=1, users_per_tenant=12, devices_per_tenant=2, large_tenant_users=2100)
+    world = generate_world(
+        seed=2, tenants=1, users_per_tenant=12, devices_per_tenant=2, large_tenant_users=2100
+    )
     assert max(len(t.users) for t in world.tenants) == 2100
     big = max(world.tenants, key=lambda t: len(t.users))
     assert len({u.id for u in big.users}) == 2100
@@ -58,7 +60,8 @@ def test_large_tenant() -> None:
 
 def test_example_fixture_loads() -> None:
     world = load_world(EXAMPLE)
-    assert world.tenants and world.apps
+    assert world.tenants
+    assert world.apps
     assert world.apps[0].grants
 
 
@@ -77,11 +80,14 @@ def test_bad_fixture_names_the_field(tmp_path: Path) -> None:
 
 
 def test_mutations_bump_delta_state_and_validate() -> None:
-    world = generate_world(seed=1, tenants=1, users_per_tenant=14, devices_per_tenant=3, partner=False)
+    world = generate_world(
+        seed=1, tenants=1, users_per_tenant=14, devices_per_tenant=3, partner=False
+    )
     tenant = world.tenants[0]
     before = world.seq
     world.update_user(tenant.id, tenant.users[0].id, {"displayName": "X"})
-    assert world.seq > before and tenant.users[0].seq == world.seq
+    assert world.seq > before
+    assert tenant.users[0].seq == world.seq
     with pytest.raises(pydantic.ValidationError):
         world.update_user(tenant.id, tenant.users[0].id, {"accountEnabled": "not-a-bool"})
     with pytest.raises(KeyError):

@@ -39,7 +39,11 @@ def summary(world: World) -> dict[str, Any]:
                 for t in world.tenants
             ],
             "apps": [
-                {"clientId": a.client_id, "displayName": a.display_name, "homeTenantId": a.home_tenant_id}
+                {
+                    "clientId": a.client_id,
+                    "displayName": a.display_name,
+                    "homeTenantId": a.home_tenant_id,
+                }
                 for a in world.apps
             ],
         }
@@ -93,8 +97,9 @@ def routes(env: Environment) -> list[Route]:
 
     async def settings(request: Request) -> Response:
         if request.method == "POST":
-            env.settings.update(await request.json())
-            if (await request.json()).get("throttle"):
+            changes = await request.json()
+            env.settings.update(changes)
+            if changes.get("throttle"):
                 env.throttler.reset()
         return JSONResponse(env.settings.model_dump(mode="json"))
 

@@ -10,8 +10,7 @@ import asyncio
 import base64
 import random
 import time
-from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -58,10 +57,11 @@ def build_app(env: Environment) -> Starlette:
 
     async def instance_discovery(request: Request) -> Response:
         endpoint = request.query_params.get("authorization_endpoint", "")
-        tenant = endpoint.rstrip("/").split("/")[-3] if endpoint.count("/") >= 5 else "common"
+        tenant = (urlsplit(endpoint).path.strip("/").split("/") or ["common"])[0] or "common"
+        discovery = f"{env.base_url}/{tenant}/v2.0/.well-known/openid-configuration"
         return JSONResponse(
             {
-                "tenant_discovery_endpoint": f"{env.base_url}/{tenant}/v2.0/.well-known/openid-configuration",
+                "tenant_discovery_endpoint": discovery,
                 "api-version": "1.1",
                 "metadata": [],
             }
@@ -72,16 +72,24 @@ def build_app(env: Environment) -> Starlette:
 
     async def token(request: Request) -> Response:
         tenant = request.path_params["tenant"]
-        form = dict(parse_qsl((await request.body()).decode(errors="replace"), keep_blank_values=True))
+        form = dict(
+            parse_qsl((await request.body()).decode(errors="replace"), keep_blank_values=True)
+        )
         _basic_auth(request.headers.get("authorization", ""), form)
-        status, body, headers = 200, {}, {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}
+        status, body, headers = (
+            200,
+            {},
+            {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"},
+        )
         fault = env.faults.decide(endpoint=TOKEN_ENDPOINT)
         try:
             if fault is not None and fault.status is not None:
                 if fault.retry_after:
                     headers["Retry-After"] = str(fault.retry_after)
                 raise IdentityError(
-                    fault.status, "temporarily_unavailable", 90033,
+                    fault.status,
+                    "temporarily_unavailable",
+                    90033,
                     "A transient error has occurred. Please try again.",
                 )
             with env.world.lock:
@@ -138,7 +146,9 @@ def build_app(env: Environment) -> Starlette:
         endpoint = "GET /_reports/download/{token}"
         if entry is None or entry[0] < time.monotonic():
             env.counters.record(endpoint=endpoint, status=404)
-            return Response("The report link has expired.", status_code=404, media_type="text/plain")
+            return Response(
+                "The report link has expired.", status_code=404, media_type="text/plain"
+            )
         env.counters.record(endpoint=endpoint, status=200)
         return Response(entry[1], media_type="application/octet-stream")
 
@@ -159,7 +169,9 @@ def _to_http(response: GraphResponse) -> Response:
     headers = dict(response.headers)
     media_type = headers.pop("content-type", None)
     cls = _CutResponse if response.reset else Response
-    return cls(response.content(), status_code=response.status, headers=headers, media_type=media_type)
+    return cls(
+        response.content(), status_code=response.status, headers=headers, media_type=media_type
+    )
 
 
 def _basic_auth(header: str, form: dict[str, str]) -> None:

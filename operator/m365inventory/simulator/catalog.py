@@ -15,15 +15,31 @@ AAD_PREMIUM_PLAN = ("41781fb2-bc02-4b7c-bd55-b576c07bb09d", "AAD_PREMIUM")
 INTUNE_A = ("c1ec4a95-1f05-45b3-a911-aa3fa01094f5", "INTUNE_A")
 
 _SKUS: list[tuple[str, str, int, list[tuple[str, str]]]] = [
-    ("6fd2c87f-b296-42f0-b197-1e91e994b900", "ENTERPRISEPACK", 50,
-     [EXCHANGE_ENTERPRISE, SHAREPOINT_ENTERPRISE]),
-    ("05e9a617-0261-4cee-bb44-138d3ef5d965", "SPE_E3", 25,
-     [EXCHANGE_ENTERPRISE, SHAREPOINT_ENTERPRISE, AAD_PREMIUM_PLAN, INTUNE_A]),
-    ("f245ecc8-75af-4f8e-b61f-27d8114de5f3", "O365_BUSINESS_PREMIUM", 25,
-     [EXCHANGE_STANDARD, SHAREPOINT_ENTERPRISE, INTUNE_A]),
+    (
+        "6fd2c87f-b296-42f0-b197-1e91e994b900",
+        "ENTERPRISEPACK",
+        50,
+        [EXCHANGE_ENTERPRISE, SHAREPOINT_ENTERPRISE],
+    ),
+    (
+        "05e9a617-0261-4cee-bb44-138d3ef5d965",
+        "SPE_E3",
+        25,
+        [EXCHANGE_ENTERPRISE, SHAREPOINT_ENTERPRISE, AAD_PREMIUM_PLAN, INTUNE_A],
+    ),
+    (
+        "f245ecc8-75af-4f8e-b61f-27d8114de5f3",
+        "O365_BUSINESS_PREMIUM",
+        25,
+        [EXCHANGE_STANDARD, SHAREPOINT_ENTERPRISE, INTUNE_A],
+    ),
     ("4b9405b0-7788-4568-add1-99614e613b69", "EXCHANGESTANDARD", 10, [EXCHANGE_STANDARD]),
-    ("f30db892-07e9-47e9-837c-80727f46fd3d", "FLOW_FREE", 10000,
-     [("50e68c76-46c6-4674-81f9-75456511b170", "FLOW_P2_VIRAL")]),
+    (
+        "f30db892-07e9-47e9-837c-80727f46fd3d",
+        "FLOW_FREE",
+        10000,
+        [("50e68c76-46c6-4674-81f9-75456511b170", "FLOW_P2_VIRAL")],
+    ),
 ]
 
 #: SKUs the generator assigns to people.
@@ -38,7 +54,8 @@ def skus() -> list[Sku]:
             sku_part_number=part,
             enabled_units=units,
             service_plans=[
-                ServicePlan(service_plan_id=plan_id, service_plan_name=plan) for plan_id, plan in plans
+                ServicePlan(service_plan_id=plan_id, service_plan_name=plan)
+                for plan_id, plan in plans
             ],
         )
         for sku_id, part, units, plans in _SKUS

@@ -99,7 +99,9 @@ class Faults(BaseModel):
         with self._lock:
             is_token = endpoint == TOKEN_ENDPOINT
             for scripted in self.scripted:
-                if scripted.endpoint == endpoint or (scripted.endpoint == ANY_GRAPH and not is_token):
+                if scripted.endpoint == endpoint or (
+                    scripted.endpoint == ANY_GRAPH and not is_token
+                ):
                     scripted.count -= 1
                     if scripted.count <= 0:
                         self.scripted.remove(scripted)

@@ -25,7 +25,8 @@ def dump_world(world: World) -> dict[str, Any]:
     """The world as fixture data, secrets revealed (a fixture must carry them to be loadable)."""
     with world.lock:
         data = world.model_dump(mode="python", by_alias=True, exclude_defaults=False)
-    return _reveal(data)
+    revealed: dict[str, Any] = _reveal(data)
+    return revealed
 
 
 def write_world(world: World, path: str | Path) -> None:
@@ -34,7 +35,9 @@ def write_world(world: World, path: str | Path) -> None:
     if target.suffix == ".json":
         target.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
     else:
-        target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        target.write_text(
+            yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
 
 
 def _reveal(value: Any) -> Any:

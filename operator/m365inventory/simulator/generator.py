@@ -35,29 +35,92 @@ from m365inventory.simulator.world import (
 )
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
-PLACEHOLDER_SERIALS = ("To Be Filled By O.E.M.", "0123456789", "Default string", "System Serial Number")
+PLACEHOLDER_SERIALS = (
+    "To Be Filled By O.E.M.",
+    "0123456789",
+    "Default string",
+    "System Serial Number",
+)
 
-_FIRST = ["Anna", "Ben", "Chloe", "David", "Emma", "Felix", "Grace", "Henry", "Isla", "Jack",
-          "Karen", "Liam", "Maya", "Noah", "Olivia", "Peter", "Quinn", "Rosa", "Sam", "Tara"]
-_LAST = ["Smith", "Jones", "Brown", "Taylor", "Wilson", "Evans", "Thomas", "Roberts", "Walker",
-         "Wright", "Hall", "Green", "Baker", "Hill", "Moore", "Clark", "Lewis", "Young"]
+_FIRST = [
+    "Anna",
+    "Ben",
+    "Chloe",
+    "David",
+    "Emma",
+    "Felix",
+    "Grace",
+    "Henry",
+    "Isla",
+    "Jack",
+    "Karen",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olivia",
+    "Peter",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tara",
+]
+_LAST = [
+    "Smith",
+    "Jones",
+    "Brown",
+    "Taylor",
+    "Wilson",
+    "Evans",
+    "Thomas",
+    "Roberts",
+    "Walker",
+    "Wright",
+    "Hall",
+    "Green",
+    "Baker",
+    "Hill",
+    "Moore",
+    "Clark",
+    "Lewis",
+    "Young",
+]
 # (given, surname, alias) for names that exercise Unicode handling in matching.
-_INTERNATIONAL = [("José", "Álvarez", "jose.alvarez"), ("Zoë", "Müller", "zoe.mueller"),
-                  ("Søren", "Kierkegård", "soren.kierkegard"), ("Ólafur", "Þórsson", "olafur"),
-                  ("伟", "李", "li.wei"), ("Дмитрий", "Иванов", "dmitry.ivanov"),
-                  ("François", "Lefèvre", "francois.lefevre"), ("محمد", "الفارسي", "m.alfarsi")]
-_COMPANIES = ["Contoso", "Fabrikam", "Northwind Traders", "Tailspin Toys", "Adventure Works",
-              "Woodgrove Bank", "Litware", "Proseware", "Wingtip Toys", "Coho Winery"]
-_CITIES = [("1 Main St", "Seattle", "WA", "98052", "US", "United States"),
-           ("10 Downing Rd", "London", None, "SW1A 2AA", "GB", "United Kingdom"),
-           ("Königsallee 5", "Düsseldorf", "NRW", "40212", "DE", "Germany"),
-           ("12 Rue de Rivoli", "Paris", None, "75001", "FR", "France")]
-_MODELS = [("Dell Inc.", "Latitude 7440", "Windows", "10.0.22631.4460"),
-           ("LENOVO", "20XW0026US", "Windows", "10.0.26100.2314"),
-           ("HP", "HP EliteBook 840 G9", "Windows", "10.0.22631.4391"),
-           ("Apple", "MacBook Pro (14-inch, 2023)", "macOS", "14.6.1"),
-           ("Apple", "iPhone 15", "iOS", "17.6.1"),
-           ("samsung", "SM-G991B", "Android", "14")]
+_INTERNATIONAL = [
+    ("José", "Álvarez", "jose.alvarez"),
+    ("Zoë", "Müller", "zoe.mueller"),
+    ("Søren", "Kierkegård", "soren.kierkegard"),
+    ("Ólafur", "Þórsson", "olafur"),
+    ("伟", "李", "li.wei"),
+    ("Дмитрий", "Иванов", "dmitry.ivanov"),
+    ("François", "Lefèvre", "francois.lefevre"),
+    ("محمد", "الفارسي", "m.alfarsi"),
+]
+_COMPANIES = [
+    "Contoso",
+    "Fabrikam",
+    "Northwind Traders",
+    "Tailspin Toys",
+    "Adventure Works",
+    "Woodgrove Bank",
+    "Litware",
+    "Proseware",
+    "Wingtip Toys",
+    "Coho Winery",
+]
+_CITIES = [
+    ("1 Main St", "Seattle", "WA", "98052", "US", "United States"),
+    ("10 Downing Rd", "London", None, "SW1A 2AA", "GB", "United Kingdom"),
+    ("Königsallee 5", "Düsseldorf", "NRW", "40212", "DE", "Germany"),
+    ("12 Rue de Rivoli", "Paris", None, "75001", "FR", "France"),
+]
+_MODELS = [
+    ("Dell Inc.", "Latitude 7440", "Windows", "10.0.22631.4460"),
+    ("LENOVO", "20XW0026US", "Windows", "10.0.26100.2314"),
+    ("HP", "HP EliteBook 840 G9", "Windows", "10.0.22631.4391"),
+    ("Apple", "MacBook Pro (14-inch, 2023)", "macOS", "14.6.1"),
+    ("Apple", "iPhone 15", "iOS", "17.6.1"),
+    ("samsung", "SM-G991B", "Android", "14"),
+]
 
 
 def generate_world(
@@ -346,9 +409,10 @@ class _Generator:
                 serial = self.serial()
             previous_serial = serial
             owner = self.rng.choice(owners) if owners and index % 6 != 5 else None
+            prefix = "DESKTOP" if system == "Windows" else system.upper()
             device = ManagedDevice(
                 id=self.guid(),
-                device_name=f"{'DESKTOP' if system == 'Windows' else system.upper()}-{self.token(7).upper()}",
+                device_name=f"{prefix}-{self.token(7).upper()}",
                 user_id=owner.id if owner else "",
                 user_principal_name=owner.user_principal_name if owner else "",
                 user_display_name=(owner.display_name or "") if owner else "",
@@ -360,9 +424,15 @@ class _Generator:
                 model=model,
                 serial_number=serial,
                 wi_fi_mac_address=self.mac(notation=index % 4),
-                ethernet_mac_address=self.mac(notation=(index + 1) % 4) if system != "iOS" else None,
-                imei="" if system in ("Windows", "macOS") else f"35{self.rng.randrange(10**13):013d}",
-                compliance_state=self.rng.choice(["compliant", "compliant", "noncompliant", "unknown"]),
+                ethernet_mac_address=self.mac(notation=(index + 1) % 4)
+                if system != "iOS"
+                else None,
+                imei=""
+                if system in ("Windows", "macOS")
+                else f"35{self.rng.randrange(10**13):013d}",
+                compliance_state=self.rng.choice(
+                    ["compliant", "compliant", "noncompliant", "unknown"]
+                ),
                 enrolled_date_time=self.when(days_back=700),
                 last_sync_date_time=self.when(days_back=14),
                 is_encrypted=system == "Windows",

@@ -220,8 +220,10 @@ class GraphService:
                 "Too many requests. Please retry after the time given in Retry-After.",
                 headers=headers,
             )
-        permission_key = endpoint.split(" ", 1)[0] + " " + endpoint.split(" ", 1)[1].replace(
-            f"/{request.version}", "", 1
+        permission_key = (
+            endpoint.split(" ", 1)[0]
+            + " "
+            + endpoint.split(" ", 1)[1].replace(f"/{request.version}", "", 1)
         )
         granted = set(claims.get("roles", [])) | set(str(claims.get("scp", "")).split())
         if not permissions.allowed(template=permission_key, granted=granted):

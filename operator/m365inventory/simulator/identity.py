@@ -113,18 +113,26 @@ class TokenService:
             return self._refresh(tenant, request)
         if not grant:
             raise IdentityError(
-                400, "invalid_request", 900144, "The request body must contain the following "
-                "parameter: 'grant_type'."
+                400,
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'grant_type'.",
             )
         raise IdentityError(
-            400, "unsupported_grant_type", 70003, f"The app requested an unsupported grant type '{grant}'."
+            400,
+            "unsupported_grant_type",
+            70003,
+            f"The app requested an unsupported grant type '{grant}'.",
         )
 
     def _client_credentials(self, tenant: Tenant, request: TokenRequest) -> dict[str, Any]:
         scope = request.form.get("scope", "")
         if not scope:
             raise IdentityError(
-                400, "invalid_request", 90014, "The required field 'scope' is missing from the credential."
+                400,
+                "invalid_request",
+                90014,
+                "The required field 'scope' is missing from the credential.",
             )
         _require_graph_default_scope(scope)
         app = self._authenticate_client(tenant, request)
@@ -155,16 +163,24 @@ class TokenService:
             )
         if grant.revoked:
             raise IdentityError(
-                400, "invalid_grant", 50173, "The provided grant has expired due to it being "
+                400,
+                "invalid_grant",
+                50173,
+                "The provided grant has expired due to it being "
                 "revoked, a fresh auth token is needed. The user might have changed or reset "
-                "their password."
+                "their password.",
             )
-        if tenant.id != grant.home_tenant_id and not self._gdap_active(grant.home_tenant_id, tenant):
+        if tenant.id != grant.home_tenant_id and not self._gdap_active(
+            grant.home_tenant_id, tenant
+        ):
             raise IdentityError(
-                400, "invalid_grant", 50020, f"User account '{grant.user_principal_name}' from "
+                400,
+                "invalid_grant",
+                50020,
+                f"User account '{grant.user_principal_name}' from "
                 f"identity provider 'https://sts.windows.net/{grant.home_tenant_id}/' does not "
                 f"exist in tenant '{tenant.display_name}' and cannot access the application "
-                f"'{app.client_id}'({app.display_name}) in that tenant."
+                f"'{app.client_id}'({app.display_name}) in that tenant.",
             )
         scopes = sorted(app.delegated_scopes)
         claims: dict[str, Any] = {
@@ -193,17 +209,23 @@ class TokenService:
         app = self.world.app(client_id)
         if app is None:
             raise IdentityError(
-                400, "unauthorized_client", 700016, f"Application with identifier '{client_id}' "
+                400,
+                "unauthorized_client",
+                700016,
+                f"Application with identifier '{client_id}' "
                 f"was not found in the directory '{tenant.display_name}'. This can happen if the "
                 "application has not been installed by the administrator of the tenant or "
                 "consented to by any user in the tenant. You may have sent your authentication "
-                "request to the wrong tenant."
+                "request to the wrong tenant.",
             )
         if check_principal and tenant.id not in app.grants:
             raise IdentityError(
-                400, "invalid_client", 7000229, f"The client application {client_id} is missing "
+                400,
+                "invalid_client",
+                7000229,
+                f"The client application {client_id} is missing "
                 f"service principal in the tenant {tenant.id}. See instructions here: "
-                "https://go.microsoft.com/fwlink/?linkid=2225119"
+                "https://go.microsoft.com/fwlink/?linkid=2225119",
             )
         return app
 
@@ -219,28 +241,40 @@ class TokenService:
         secret = request.form.get("client_secret")
         if secret is None:
             raise IdentityError(
-                401, "invalid_client", 7000218, "The request body must contain the following "
-                "parameter: 'client_assertion' or 'client_secret'."
+                401,
+                "invalid_client",
+                7000218,
+                "The request body must contain the following "
+                "parameter: 'client_assertion' or 'client_secret'.",
             )
         for known in app.secrets:
             if hmac.compare_digest(known.value.get_secret_value().encode(), secret.encode()):
                 if known.expires_date_time < time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()):
                     raise IdentityError(
-                        401, "invalid_client", 7000222, f"The provided client secret keys for app "
+                        401,
+                        "invalid_client",
+                        7000222,
+                        f"The provided client secret keys for app "
                         f"'{app.client_id}' are expired. Visit the Azure portal to create new "
-                        "keys for your app."
+                        "keys for your app.",
                     )
                 return
         raise IdentityError(
-            401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret "
+            401,
+            "invalid_client",
+            7000215,
+            "Invalid client secret provided. Ensure the secret "
             f"being sent in the request is the client secret value, not the client secret ID, "
-            f"for a secret added to app '{app.client_id}'."
+            f"for a secret added to app '{app.client_id}'.",
         )
 
     def _check_assertion(self, app: App, request: TokenRequest) -> None:
         if request.form.get("client_assertion_type") != _ASSERTION_TYPE:
             raise IdentityError(
-                400, "invalid_request", 50027, "Invalid JWT token. client_assertion_type is invalid."
+                400,
+                "invalid_request",
+                50027,
+                "Invalid JWT token. client_assertion_type is invalid.",
             )
         assertion = request.form["client_assertion"]
         try:
@@ -252,10 +286,13 @@ class TokenService:
         certificate = self._find_certificate(app, header)
         if certificate is None:
             raise IdentityError(
-                401, "invalid_client", 700027, "Client assertion failed signature validation. "
+                401,
+                "invalid_client",
+                700027,
+                "Client assertion failed signature validation. "
                 "The certificate with identifier used to sign the client assertion is not "
                 f"registered on application. [Reason - The key was not found., Thumbprint of "
-                f"key used by client: '{header.get('x5t', header.get('x5t#S256', ''))}']"
+                f"key used by client: '{header.get('x5t', header.get('x5t#S256', ''))}']",
             )
         try:
             claims = jwt.decode(
@@ -268,12 +305,17 @@ class TokenService:
             )
         except jwt.ExpiredSignatureError:
             raise IdentityError(
-                401, "invalid_client", 700024, "Client assertion is not within its valid time range."
+                401,
+                "invalid_client",
+                700024,
+                "Client assertion is not within its valid time range.",
             ) from None
         except jwt.InvalidAudienceError:
             raise IdentityError(
-                401, "invalid_client", 700212, "No matching federated identity record found for "
-                "presented assertion audience."
+                401,
+                "invalid_client",
+                700212,
+                "No matching federated identity record found for presented assertion audience.",
             ) from None
         except jwt.PyJWTError:
             raise IdentityError(
@@ -281,9 +323,12 @@ class TokenService:
             ) from None
         if claims.get("iss") != app.client_id or claims.get("sub") != app.client_id:
             raise IdentityError(
-                401, "invalid_client", 700023, "Client assertion audience claim does not match "
-                "Realm issuer." if claims.get("iss") != app.client_id else
-                "Client assertion subject does not match the client id."
+                401,
+                "invalid_client",
+                700023,
+                "Client assertion audience claim does not match Realm issuer."
+                if claims.get("iss") != app.client_id
+                else "Client assertion subject does not match the client id.",
             )
 
     @staticmethod
@@ -335,16 +380,22 @@ def _require_graph_default_scope(scope: str) -> None:
     parts = scope.split()
     if len(parts) != 1 or not parts[0].endswith("/.default"):
         raise IdentityError(
-            400, "invalid_scope", 1002012, f"The provided value for scope {scope} is not valid. "
+            400,
+            "invalid_scope",
+            1002012,
+            f"The provided value for scope {scope} is not valid. "
             "Client credential flows must have a scope value with /.default suffixed to the "
-            "resource identifier (application ID URI)."
+            "resource identifier (application ID URI).",
         )
     resource = parts[0].removesuffix("/.default")
     if resource not in _GRAPH_RESOURCES:
         raise IdentityError(
-            400, "invalid_resource", 500011, f"The resource principal named {resource} was not "
+            400,
+            "invalid_resource",
+            500011,
+            f"The resource principal named {resource} was not "
             "found in the tenant. This can happen if the application has not been installed "
-            "by the administrator of the tenant."
+            "by the administrator of the tenant.",
         )
 
 

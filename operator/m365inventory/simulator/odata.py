@@ -57,7 +57,9 @@ class Query:
         )
 
 
-def project(item: dict[str, Any], select: tuple[str, ...] | None, default: tuple[str, ...] | None) -> dict[str, Any]:
+def project(
+    item: dict[str, Any], select: tuple[str, ...] | None, default: tuple[str, ...] | None
+) -> dict[str, Any]:
     """Apply $select (or the endpoint's default property set) to one rendered entity."""
     keys = select or default
     if not keys:
@@ -85,16 +87,28 @@ def compile_filter(expression: str | None) -> Callable[[dict[str, Any]], bool]:
     tests: list[Callable[[dict[str, Any]], bool]] = []
     for clause in clauses:
         if match := _EQ.match(clause):
-            path, literal = match.group(1), _literal(match.group(2))
-            tests.append(lambda item, p=path, v=literal: _fold(_lookup(item, p)) == _fold(v))
+            tests.append(_equals(match.group(1), _literal(match.group(2))))
         elif match := _STARTSWITH.match(clause):
-            path, prefix = match.group(1), match.group(2).replace("''", "'")
-            tests.append(
-                lambda item, p=path, v=prefix: str(_lookup(item, p) or "").lower().startswith(v.lower())
-            )
+            tests.append(_starts_with(match.group(1), match.group(2).replace("''", "'")))
         else:
-            raise bad_request(f"Invalid filter clause: {clause.strip()}", code="Request_UnsupportedQuery")
+            raise bad_request(
+                f"Invalid filter clause: {clause.strip()}", code="Request_UnsupportedQuery"
+            )
     return lambda item: all(test(item) for test in tests)
+
+
+def _equals(path: str, literal: Any) -> Callable[[dict[str, Any]], bool]:
+    def test(item: dict[str, Any]) -> bool:
+        return bool(_fold(_lookup(item, path)) == _fold(literal))
+
+    return test
+
+
+def _starts_with(path: str, prefix: str) -> Callable[[dict[str, Any]], bool]:
+    def test(item: dict[str, Any]) -> bool:
+        return str(_lookup(item, path) or "").lower().startswith(prefix.lower())
+
+    return test
 
 
 def _literal(text: str) -> Any:

@@ -57,7 +57,9 @@ def delta(
     query = ctx.query
     if query.deltatoken is not None:
         if query.deltatoken == "latest":
-            return _delta_page(ctx, [], upto=ctx.world.seq, select=query.select, kind=kind, entity_set=entity_set)
+            return _delta_page(
+                ctx, [], upto=ctx.world.seq, select=query.select, kind=kind, entity_set=entity_set
+            )
         state = decode_token(query.deltatoken)
         if state.get("t") != tenant.id or state.get("k") != kind:
             raise bad_request("Badly formed token.", code="Request_BadRequest")
@@ -80,7 +82,7 @@ def delta(
         base, upto, offset, select = -1, ctx.world.seq, 0, query.select
     rows: list[dict[str, Any]] = []
     for entity in entities:
-        if base < entity.seq <= upto or (base < 0 and entity.seq <= upto):
+        if base < entity.seq <= upto:
             rows.append(render(entity, select))
     if base >= 0:
         tombstones: list[Tombstone] = [
@@ -88,7 +90,9 @@ def delta(
         ]
         present = {row["id"] for row in rows}
         rows.extend(
-            {"id": t.id, "@removed": {"reason": t.reason}} for t in tombstones if t.id not in present
+            {"id": t.id, "@removed": {"reason": t.reason}}
+            for t in tombstones
+            if t.id not in present
         )
     size = ctx.settings.page_size_for(endpoint=ctx.endpoint, top=query.top)
     page = rows[offset : offset + size]

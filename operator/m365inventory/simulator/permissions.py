@@ -18,9 +18,17 @@ _ORG = (
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 )
-_DOMAINS = ("Domain.Read.All", "Domain.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All")
+_DOMAINS = (
+    "Domain.Read.All",
+    "Domain.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+)
 _SKUS = ("LicenseAssignment.Read.All", *_ORG)
-_INTUNE = ("DeviceManagementManagedDevices.Read.All", "DeviceManagementManagedDevices.ReadWrite.All")
+_INTUNE = (
+    "DeviceManagementManagedDevices.Read.All",
+    "DeviceManagementManagedDevices.ReadWrite.All",
+)
 _BITLOCKER_LIST = ("BitlockerKey.ReadBasic.All", "BitlockerKey.Read.All")
 _BITLOCKER_KEY = ("BitlockerKey.Read.All",)
 _REPORTS = ("Reports.Read.All",)
@@ -61,7 +69,9 @@ class Denial:
     message: str
 
 
-_DIRECTORY_DENIAL = Denial("Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+_DIRECTORY_DENIAL = Denial(
+    "Authorization_RequestDenied", "Insufficient privileges to complete the operation."
+)
 
 
 def denial_for(template: str) -> Denial:

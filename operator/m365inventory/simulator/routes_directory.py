@@ -93,7 +93,9 @@ def user(ctx: Context) -> GraphResponse:
     if found is None:
         raise _missing(ctx.params["id"])
     body = render_user(found, ctx.query.select)
-    return GraphResponse(status=200, body={"@odata.context": paging.context_url(ctx, "users/$entity")} | body)
+    return GraphResponse(
+        status=200, body={"@odata.context": paging.context_url(ctx, "users/$entity")} | body
+    )
 
 
 def users_delta(ctx: Context) -> GraphResponse:
@@ -128,7 +130,9 @@ def group(ctx: Context) -> GraphResponse:
     if found is None:
         raise _missing(ctx.params["id"])
     body = render_group(found, ctx.query.select)
-    return GraphResponse(status=200, body={"@odata.context": paging.context_url(ctx, "groups/$entity")} | body)
+    return GraphResponse(
+        status=200, body={"@odata.context": paging.context_url(ctx, "groups/$entity")} | body
+    )
 
 
 def groups_delta(ctx: Context) -> GraphResponse:

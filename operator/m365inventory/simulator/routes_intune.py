@@ -60,7 +60,9 @@ def recovery_keys(ctx: Context) -> GraphResponse:
     keep = compile_filter(ctx.query.filter)
     rows = [_render_key(k, with_key=False) for k in ctx.tenant.recovery_keys]
     items = [project(row, ctx.query.select, None) for row in rows if keep(row)]
-    return paging.collection(ctx, items=items, entity_set="informationProtection/bitlocker/recoveryKeys")
+    return paging.collection(
+        ctx, items=items, entity_set="informationProtection/bitlocker/recoveryKeys"
+    )
 
 
 def recovery_key(ctx: Context) -> GraphResponse:
@@ -70,7 +72,11 @@ def recovery_key(ctx: Context) -> GraphResponse:
         raise GraphError(404, "NotFound", f"Recovery key '{ctx.params['id']}' was not found.")
     with_key = bool(ctx.query.select) and "key" in {s.lower() for s in ctx.query.select or ()}
     row = project(_render_key(found, with_key=with_key), ctx.query.select, None)
-    body = {"@odata.context": paging.context_url(ctx, "informationProtection/bitlocker/recoveryKeys/$entity")}
+    body = {
+        "@odata.context": paging.context_url(
+            ctx, "informationProtection/bitlocker/recoveryKeys/$entity"
+        )
+    }
     return GraphResponse(status=200, body=body | row)
 
 

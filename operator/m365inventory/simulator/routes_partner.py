@@ -20,11 +20,17 @@ def customers(ctx: Context) -> GraphResponse:
         name = customer.display_name if customer else relationship.customer_tenant_id
         seen.setdefault(
             relationship.customer_tenant_id,
-            {"id": relationship.customer_tenant_id, "tenantId": relationship.customer_tenant_id, "displayName": name},
+            {
+                "id": relationship.customer_tenant_id,
+                "tenantId": relationship.customer_tenant_id,
+                "displayName": name,
+            },
         )
     keep = compile_filter(ctx.query.filter)
     items = [project(row, ctx.query.select, None) for row in seen.values() if keep(row)]
-    return paging.collection(ctx, items=items, entity_set="tenantRelationships/delegatedAdminCustomers")
+    return paging.collection(
+        ctx, items=items, entity_set="tenantRelationships/delegatedAdminCustomers"
+    )
 
 
 def relationships(ctx: Context) -> GraphResponse:
@@ -54,10 +60,14 @@ def relationships(ctx: Context) -> GraphResponse:
         )
     keep = compile_filter(ctx.query.filter)
     items = [project(row, ctx.query.select, None) for row in rows if keep(row)]
-    return paging.collection(ctx, items=items, entity_set="tenantRelationships/delegatedAdminRelationships")
+    return paging.collection(
+        ctx, items=items, entity_set="tenantRelationships/delegatedAdminRelationships"
+    )
 
 
 ROUTES = [
     Route("GET", "/tenantRelationships/delegatedAdminCustomers", customers, workload="other"),
-    Route("GET", "/tenantRelationships/delegatedAdminRelationships", relationships, workload="other"),
+    Route(
+        "GET", "/tenantRelationships/delegatedAdminRelationships", relationships, workload="other"
+    ),
 ]

@@ -87,11 +87,17 @@ def mailbox_usage_detail(ctx: Context) -> GraphResponse:
     if period not in PERIODS:
         raise bad_request(f"Invalid period: '{period}'. Supported values are {', '.join(PERIODS)}.")
     token = secrets.token_urlsafe(24)
-    expires = time.monotonic() + ctx.settings.report_url_lifetime_seconds
+    now = time.monotonic()
+    for stale in [t for t, (until, _) in ctx.env.downloads.items() if until < now]:
+        del ctx.env.downloads[stale]
+    expires = now + ctx.settings.report_url_lifetime_seconds
     ctx.env.downloads[token] = (expires, mailbox_usage_csv(ctx.tenant, period=period))
     return GraphResponse(
         status=302,
-        headers={"Location": f"{ctx.env.base_url}/_reports/download/{token}", "content-type": "text/plain"},
+        headers={
+            "Location": f"{ctx.env.base_url}/_reports/download/{token}",
+            "content-type": "text/plain",
+        },
         raw=b"",
     )
 
@@ -107,6 +113,11 @@ def report_settings(ctx: Context) -> GraphResponse:
 
 
 ROUTES = [
-    Route("GET", "/reports/getMailboxUsageDetail(period={period})", mailbox_usage_detail, workload="reports"),
+    Route(
+        "GET",
+        "/reports/getMailboxUsageDetail(period={period})",
+        mailbox_usage_detail,
+        workload="reports",
+    ),
     Route("GET", "/admin/reportSettings", report_settings, workload="reports"),
 ]

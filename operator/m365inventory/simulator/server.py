@@ -222,7 +222,11 @@ def serve(
     creds = credentials(world)
     with simulator:
         creds_path = directory / "credentials.json"
-        creds_path.write_text(json.dumps({"baseUrl": simulator.base_url, "caPath": simulator.ca_path} | creds, indent=2))
+        creds_path.write_text(
+            json.dumps(
+                {"baseUrl": simulator.base_url, "caPath": simulator.ca_path} | creds, indent=2
+            )
+        )
         creds_path.chmod(0o600)
         print(f"Simulator:   {simulator.base_url}")
         print(f"Graph:       {simulator.graph_url}")

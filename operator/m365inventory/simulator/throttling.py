@@ -62,7 +62,9 @@ class Throttler:
             limit = limits.identity_units_per_10s or _identity_limit(tenant_users)
             budgets.append((f"identity/{app_id}/{tenant_id}", scope, limit, 10, cost))
         elif workload == "intune":
-            budgets.append((f"intune/{app_id}/{tenant_id}", scope, limits.intune_requests_per_20s, 20, 1))
+            budgets.append(
+                (f"intune/{app_id}/{tenant_id}", scope, limits.intune_requests_per_20s, 20, 1)
+            )
         elif workload == "reports":
             budgets.append(
                 (f"reports/{app_id}/{tenant_id}", scope, limits.reports_requests_per_600s, 600, 1)

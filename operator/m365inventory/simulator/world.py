@@ -9,12 +9,13 @@ sequence number; delta queries compare those numbers with the one inside a delta
 from __future__ import annotations
 
 import threading
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 from pydantic.alias_generators import to_camel
 
 RemovedReason = Literal["changed", "deleted"]
+_T = TypeVar("_T")
 
 
 class _Model(BaseModel):
@@ -112,7 +113,9 @@ class Domain(_Model):
     is_initial: bool = False
     is_root: bool = True
     is_verified: bool = True
-    supported_services: list[str] = Field(default_factory=lambda: ["Email", "OfficeCommunicationsOnline"])
+    supported_services: list[str] = Field(
+        default_factory=lambda: ["Email", "OfficeCommunicationsOnline"]
+    )
     password_validity_period_in_days: int | None = 2147483647
     password_notification_window_in_days: int | None = 14
 
@@ -354,7 +357,11 @@ class World(_Model):
 
     def add_device(self, tenant_id: str, device: ManagedDevice | dict[str, Any]) -> ManagedDevice:
         with self._lock:
-            new = device if isinstance(device, ManagedDevice) else ManagedDevice.model_validate(device)
+            new = (
+                device
+                if isinstance(device, ManagedDevice)
+                else ManagedDevice.model_validate(device)
+            )
             self.require_tenant(tenant_id).devices.append(new)
             self._bump()
             return new
@@ -391,7 +398,7 @@ class World(_Model):
         return self._delta_floor
 
     @staticmethod
-    def _require(found: Any, key: str) -> Any:
+    def _require(found: _T | None, key: str) -> _T:
         if found is None:
             raise KeyError(f"not found: {key}")
         return found
