@@ -33,3 +33,31 @@ def crds(
     directories = out or [Path("crds")]
     for path in crd_files.write(directories=directories):
         typer.echo(f"wrote {path}")
+
+
+@app.command()
+def run(
+    namespace: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--namespace",
+            "-n",
+            help="Watch only this namespace (repeatable). Default: all namespaces.",
+        ),
+    ] = None,
+    peering: Annotated[
+        str | None,
+        typer.Option(
+            help="Name of the KopfPeering for active/standby replicas. Default: standalone."
+        ),
+    ] = None,
+    liveness: Annotated[
+        str | None,
+        typer.Option(help="Serve a liveness probe at this URL, e.g. http://0.0.0.0:8080/healthz"),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """Run the operator against the cluster of the current kubeconfig (or in-cluster)."""
+    from m365inventory.cli import running
+
+    running.run(namespaces=namespace or [], peering=peering, liveness=liveness, verbose=verbose)

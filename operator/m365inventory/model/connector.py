@@ -136,7 +136,7 @@ class PartnerSettings(ApiModel):
         list[Guid] | None,
         Field(max_length=5000, json_schema_extra={"x-kubernetes-list-type": "set"}),
     ] = None
-    """If set, only these customer tenant IDs are synced; others are listed but skipped."""
+    """If set, only these customer tenant IDs are documented; other customers are left out."""
 
 
 class CustomEndpoints(ApiModel):

@@ -104,8 +104,6 @@ class OrganizationMicrosoft(ApiModel):
     """Locations from the tenants' organization profiles."""
     groups: Annotated[list[GroupRecord], Field(max_length=500)] = Field(default_factory=list)
     """Entra ID groups (at most 500 listed)."""
-    last_sync_time: datetime | None = None
-    """When these facts were last refreshed."""
 
 
 class OrganizationStatus(ApiModel):

@@ -156,8 +156,6 @@ class TenantMatchStatus(ApiModel):
     """Decided (the decision was applied or why not) and Synced (this tenant's last sync)."""
     observed_generation: int | None = None
     """The metadata.generation whose decision was last applied."""
-    last_sync_time: datetime | None = None
-    """When this tenant was last synced."""
 
 
 class DeviceMatchSpec(ApiModel):

@@ -1,0 +1,1 @@
+"""One sync run of a connector: fetch from Graph → normalise → match → plan → apply."""

@@ -1,0 +1,45 @@
+"""Classify what went wrong in a run into a reason, a message and whether to retry soon (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from m365inventory.graph import errors
+
+CONSENT_CODES = frozenset({65001, 7000229, 500011})
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A reason (CamelCase), a message saying what to do, and whether a quick retry may help."""
+
+    reason: str
+    message: str
+    retryable: bool
+    credentials: bool = False
+    """The failure says the connector's credentials are wrong (CredentialsValid=False)."""
+
+
+def classify(error: BaseException) -> Failure:
+    """The Failure for an exception raised while syncing."""
+    if isinstance(error, errors.AuthenticationError):
+        if error.aadsts in CONSENT_CODES:
+            return Failure("ConsentMissing", error.message, retryable=False)
+        return Failure("AuthenticationFailed", error.message, retryable=False, credentials=True)
+    if isinstance(error, errors.MissingPermission):
+        needed = ", ".join(error.permissions) or "a Graph application permission"
+        return Failure(
+            "PermissionMissing",
+            f"{error.message}: grant {needed} (application permission) and admin consent",
+            retryable=False,
+        )
+    if isinstance(error, errors.Throttled):
+        return Failure("Throttled", error.message, retryable=True)
+    if isinstance(error, errors.TransientError):
+        return Failure("TransientError", error.message, retryable=True)
+    if isinstance(error, errors.GraphError):
+        return Failure("GraphError", error.message, retryable=False)
+    name = type(error).__name__
+    if name in {"ApiError", "ConnectError", "ReadTimeout", "RemoteProtocolError", "ConnectTimeout"}:
+        return Failure("KubernetesUnavailable", f"{name}: {str(error)[:300]}", retryable=True)
+    return Failure("InternalError", f"{name}: {str(error)[:300]}", retryable=True)

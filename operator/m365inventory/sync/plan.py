@@ -1,0 +1,49 @@
+"""Decide whether a write is needed (pure): the operator writes only what would change.
+
+An unchanged tenant must cost zero Kubernetes writes, so before every server-side apply the
+desired fields are compared with the live object. Only the fields the operator sets are
+compared; fields owned by people, Git or the API server are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def contains(live: Any, desired: Any) -> bool:
+    """True when every field of `desired` has the same value in `live`.
+
+    Mappings are compared key by key (extra keys in `live` are fine: someone else owns them);
+    lists and scalars must be equal. `None` in `desired` means "absent" in `live`.
+    """
+    if isinstance(desired, Mapping):
+        if not isinstance(live, Mapping):
+            return False
+        return all(
+            (key not in live or live[key] is None)
+            if value is None
+            else (key in live and contains(live[key], value))
+            for key, value in desired.items()
+        )
+    if isinstance(desired, list):
+        return (
+            isinstance(live, list)
+            and len(live) == len(desired)
+            and all(contains(a, b) for a, b in zip(live, desired, strict=True))
+        )
+    return bool(live == desired)
+
+
+def needs_status_write(live: Mapping[str, Any] | None, desired_status: Mapping[str, Any]) -> bool:
+    """Does `live` (an object body or None) lack any of `desired_status`?"""
+    if live is None:
+        return True
+    return not contains(live.get("status") or {}, desired_status)
+
+
+def needs_write(live: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> bool:
+    """Does `live` lack any of the metadata/spec fields in `desired`?"""
+    if live is None:
+        return True
+    return not contains(live, desired)

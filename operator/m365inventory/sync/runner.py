@@ -1,0 +1,590 @@
+"""One sync run of one connector: discover → match → decide → sync data → report.
+
+A run never deletes documentation because something failed: each tenant's failure is
+recorded on its TenantMatch and in the connector's summary, and Organizations whose tenant
+failed keep their previous facts. Every write is skipped when the live object already says
+the same thing, so an unchanged tenant costs zero documentation writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from m365inventory.graph.client import GraphConnection
+from m365inventory.graph.errors import GraphError
+from m365inventory.kube import events
+from m365inventory.kube.store import Body, Store
+from m365inventory.model import resources
+from m365inventory.model.connector import (
+    ConnectorMode,
+    MicrosoftConnectorSpec,
+    PartnerAuthentication,
+)
+from m365inventory.model.matches import MatchState
+from m365inventory.sync import conditions, credentials, naming, schedule, tenantmatches
+from m365inventory.sync.discovery import discover
+from m365inventory.sync.facts import tenant_facts
+from m365inventory.sync.failures import Failure, classify
+from m365inventory.sync.locks import namespace_lock
+from m365inventory.sync.tenantdata import (
+    CONCEALED_MESSAGE,
+    REPORT_NAMES_CONCEALED,
+    OrganizationFacts,
+    sync_tenant_data,
+)
+from m365inventory.sync.workspace import Workspace
+
+log = logging.getLogger(__name__)
+HISTORY = 10
+PROGRESS_EVERY_SECONDS = 5.0
+Connect = Callable[[credentials.ConnectionSettings], GraphConnection]
+
+
+def _connect(settings: credentials.ConnectionSettings) -> GraphConnection:
+    return GraphConnection(
+        cloud=settings.cloud,
+        client_id=settings.client_id,
+        credential=settings.credential,
+        delegation=settings.delegation,
+    )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass
+class RunReport:
+    """What a run did, for the status, the Events and the tests."""
+
+    trigger: str
+    started: datetime
+    tenants: int = 0
+    synced: int = 0
+    failed: dict[str, Failure] = field(default_factory=dict)
+    unmatched: int = 0
+    contacts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    graph_requests: int = 0
+    writes: int = 0
+    fatal: Failure | None = None
+
+
+class Runner:
+    """Runs syncs; keeps one Graph connection (token cache, keep-alive) per connector."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        connect: Connect = _connect,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self._connect = connect
+        self._clock = clock
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self._connections: dict[tuple[str, str], tuple[str, GraphConnection]] = {}
+        self.failures: dict[tuple[str, str], int] = defaultdict(int)
+
+    async def close(self) -> None:
+        for _, connection in self._connections.values():
+            await connection.aclose()
+        self._connections.clear()
+
+    async def _connection(
+        self, key: tuple[str, str], settings: credentials.ConnectionSettings
+    ) -> GraphConnection:
+        cached = self._connections.get(key)
+        if cached is not None and cached[0] == settings.fingerprint:
+            return cached[1]
+        if cached is not None:
+            await cached[1].aclose()
+        connection = self._connect(settings)
+        self._connections[key] = (settings.fingerprint, connection)
+        return connection
+
+    async def forget(self, namespace: str, name: str) -> None:
+        """The connector is gone: close its connection."""
+        cached = self._connections.pop((namespace, name), None)
+        if cached is not None:
+            await cached[1].aclose()
+
+    # ------------------------------------------------------------------ status helpers
+
+    def _documentation_writes(self) -> int:
+        """Writes to documentation and match objects (not the connector's status, not Events)."""
+        return sum(
+            count
+            for (_, kind), count in self.store.writes.items()
+            if kind not in {resources.CONNECTOR.kind, "Event"}
+        )
+
+    async def _status(self, body: Body, status: dict[str, Any]) -> Body:
+        live = {k: v for k, v in (body.get("status") or {}).items() if k != "kopf"}
+        merged = {k: v for k, v in {**live, **status}.items() if v is not None}
+        meta = body["metadata"]
+        applied = await self.store.apply_status(
+            resources.CONNECTOR, name=meta["name"], namespace=meta["namespace"], status=merged
+        )
+        body["status"] = applied.get("status") or {}
+        body["metadata"]["resourceVersion"] = applied["metadata"].get("resourceVersion")
+        return body
+
+    async def _event(
+        self, body: Body, *, type: events.EventType, reason: str, message: str
+    ) -> None:
+        await self.store.create_event(
+            events.event_for(involved=body, type=type, reason=reason, message=message)
+        )
+
+    async def mark_suspended(self, body: Body) -> None:
+        """Say in status that the connector is suspended (once per generation)."""
+        status = body.get("status") or {}
+        generation = body["metadata"].get("generation")
+        if status.get("phase") == "Suspended" and status.get("observedGeneration") == generation:
+            return
+        now = self._clock()
+        conds = conditions.set_condition(
+            status.get("conditions") or [],
+            type=conditions.READY,
+            status=False,
+            reason=conditions.SUSPENDED,
+            message="spec.suspend is true: syncs are paused; decisions still apply",
+            now=now,
+            generation=generation,
+        )
+        await self._status(
+            body,
+            {
+                "phase": "Suspended",
+                "conditions": conds,
+                "observedGeneration": generation,
+                "nextSyncTime": None,
+                "progress": None,
+            },
+        )
+        await self._event(body, type="Normal", reason="Suspended", message="syncs paused")
+
+    # ------------------------------------------------------------------ the run
+
+    async def run(self, body: Body, *, trigger: str) -> RunReport:
+        """Sync the connector described by `body` (its live object) once."""
+        meta = body["metadata"]
+        key = (meta["namespace"], meta["name"])
+        report = RunReport(trigger=trigger, started=self._clock())
+        writes_before = self._documentation_writes()
+        generation = meta.get("generation")
+        requested = (meta.get("annotations") or {}).get(resources.ANNOTATION_REQUESTED_AT)
+        conds = conditions.set_condition(
+            (body.get("status") or {}).get("conditions") or [],
+            type=conditions.READY,
+            status="Unknown",
+            reason=conditions.PROGRESSING,
+            message=f"sync in progress (trigger: {trigger})",
+            now=report.started,
+        )
+        await self._status(
+            body,
+            {
+                "phase": "Syncing",
+                "conditions": conds,
+                "progress": {"tenantsDone": 0, "tenantsTotal": 0},
+            },
+        )
+        if trigger != "Schedule":
+            await self._event(
+                body, type="Normal", reason="SyncStarted", message=f"sync started ({trigger})"
+            )
+        graph_before = 0
+        connection: GraphConnection | None = None
+        credentials_ok: tuple[bool, str, str] | None = None
+        spec: MicrosoftConnectorSpec | None = None
+        try:
+            spec = MicrosoftConnectorSpec.model_validate(body.get("spec") or {})
+            settings = await credentials.resolve(self.store, spec=spec, namespace=key[0])
+            connection = await self._connection(key, settings)
+            graph_before = connection.counters.total()
+            discovered = await discover(connection, spec=spec)
+            credentials_ok = (True, "Valid", "signed in to the home tenant")
+            await self._sync_tenants(
+                body, spec=spec, connection=connection, found=discovered, report=report
+            )
+        except credentials.CredentialsProblem as problem:
+            report.fatal = Failure(
+                problem.reason, problem.message, retryable=False, credentials=True
+            )
+        except ValidationError as invalid:
+            report.fatal = Failure("InvalidSpec", str(invalid)[:1000], retryable=False)
+        except Exception as error:
+            report.fatal = classify(error)
+            if not isinstance(error, GraphError):
+                log.exception("sync of %s/%s failed", *key)
+        if report.fatal is not None and report.fatal.credentials:
+            credentials_ok = (False, report.fatal.reason, report.fatal.message)
+        if connection is not None:
+            report.graph_requests = connection.counters.total() - graph_before
+        report.writes = self._documentation_writes() - writes_before
+        await self._finish(
+            body,
+            spec=spec,
+            report=report,
+            generation=generation,
+            requested=requested,
+            credentials_ok=credentials_ok,
+        )
+        return report
+
+    async def _sync_tenants(
+        self,
+        body: Body,
+        *,
+        spec: MicrosoftConnectorSpec,
+        connection: GraphConnection,
+        found: list[Any],
+        report: RunReport,
+    ) -> None:
+        meta = body["metadata"]
+        connector = meta["name"]
+        ws = await Workspace.load(store=self.store, namespace=meta["namespace"], now=self._clock())
+        delegated = (
+            spec.mode == ConnectorMode.PARTNER
+            and spec.partner is not None
+            and spec.partner.authentication == PartnerAuthentication.DELEGATED
+        )
+        report.tenants = len(found)
+        profiles: dict[str, Any] = {}
+        seen: list[tenantmatches.TenantSeen] = []
+        for tenant in found:
+            client = connection.tenant(tenant.tenant_id, delegated=delegated)
+            try:
+                profiles[tenant.tenant_id] = await client.organization()
+            except GraphError as error:
+                report.failed[tenant.tenant_id] = classify(error)
+            seen.append(
+                tenantmatches.TenantSeen(
+                    tenant.tenant_id,
+                    tenant_facts(
+                        tenant_id=tenant.tenant_id,
+                        display_name=tenant.display_name,
+                        organization=profiles.get(tenant.tenant_id),
+                    ),
+                )
+            )
+        results = tenantmatches.match_all(ws, seen=seen, spec=spec)
+        org_facts: dict[str, OrganizationFacts] = defaultdict(OrganizationFacts)
+        last_progress = time.monotonic()
+        for done, tenant in enumerate(seen, start=1):
+            await self._sync_one(
+                ws,
+                body=body,
+                spec=spec,
+                connection=connection,
+                tenant=tenant,
+                result=results[tenant.tenant_id],
+                profile=profiles.get(tenant.tenant_id),
+                delegated=delegated,
+                org_facts=org_facts,
+                report=report,
+                connector=connector,
+            )
+            if len(seen) > 1 and time.monotonic() - last_progress >= PROGRESS_EVERY_SECONDS:
+                last_progress = time.monotonic()
+                await self._status(
+                    body, {"progress": {"tenantsDone": done, "tenantsTotal": len(seen)}}
+                )
+        for organization, gathered in org_facts.items():
+            if gathered.failed or organization not in ws.organizations:
+                continue
+            await self._write_organization(ws, organization, gathered, spec=spec)
+
+    async def _sync_one(
+        self,
+        ws: Workspace,
+        *,
+        body: Body,
+        spec: MicrosoftConnectorSpec,
+        connection: GraphConnection,
+        tenant: tenantmatches.TenantSeen,
+        result: Any,
+        profile: Any,
+        delegated: bool,
+        org_facts: dict[str, OrganizationFacts],
+        report: RunReport,
+        connector: str,
+    ) -> None:
+        async with namespace_lock(ws.namespace):
+            await self._sync_one_locked(
+                ws,
+                body=body,
+                spec=spec,
+                connection=connection,
+                tenant=tenant,
+                result=result,
+                profile=profile,
+                delegated=delegated,
+                org_facts=org_facts,
+                report=report,
+                connector=connector,
+            )
+
+    async def _sync_one_locked(
+        self,
+        ws: Workspace,
+        *,
+        body: Body,
+        spec: MicrosoftConnectorSpec,
+        connection: GraphConnection,
+        tenant: tenantmatches.TenantSeen,
+        result: Any,
+        profile: Any,
+        delegated: bool,
+        org_facts: dict[str, OrganizationFacts],
+        report: RunReport,
+        connector: str,
+    ) -> None:
+        tenant_id = tenant.tenant_id
+        name = naming.tenant_match_name(connector=connector, tenant_id=tenant_id)
+        if name in ws.tenant_matches:
+            await ws.refresh(resources.TENANT_MATCH, name)
+        outcome, suggestions = tenantmatches.decide(
+            ws, name=name, tenant_id=tenant_id, facts=tenant.facts, result=result, spec=spec
+        )
+        await tenantmatches.apply_side_effects(ws, name=name, tenant_id=tenant_id, outcome=outcome)
+        live = ws.tenant_matches.get(name) or {}
+        contacts: dict[str, int] | None = None
+        synced: tuple[bool, str, str]
+        failure = report.failed.get(tenant_id)
+        if failure is not None:
+            synced = (False, failure.reason, failure.message)
+            if outcome.organization:
+                org_facts[outcome.organization].failed = True
+        elif outcome.state == MatchState.MATCHED and outcome.organization:
+            gathered = org_facts[outcome.organization]
+            try:
+                data = await sync_tenant_data(
+                    ws,
+                    client=connection.tenant(tenant_id, delegated=delegated),
+                    connector=connector,
+                    spec=spec,
+                    tenant_id=tenant_id,
+                    display_name=str(tenant.facts.get("displayName") or tenant_id),
+                    organization=outcome.organization,
+                    tenant_match=name,
+                    org_profile=profile,
+                    org_facts=gathered,
+                )
+            except GraphError as error:
+                failure = report.failed[tenant_id] = classify(error)
+                gathered.failed = True
+                synced = (False, failure.reason, failure.message)
+            else:
+                report.synced += 1
+                if data.contacts is not None:
+                    contacts = data.contacts.as_status()
+                    for field_name in ("created", "updated", "unchanged", "ambiguous"):
+                        report.contacts[field_name] += getattr(data.contacts, field_name)
+                notes = "; ".join(data.notes)
+                synced = (
+                    True,
+                    "Succeeded",
+                    f"synced {data.users} users" + (f"; {notes}" if notes else ""),
+                )
+        else:
+            if outcome.state == MatchState.UNMATCHED:
+                report.unmatched += 1
+            synced = (True, "NotMatched", "only matched tenants have their data synced")
+        await ws.write_metadata(
+            resources.TENANT_MATCH,
+            name,
+            tenantmatches.desired_metadata(
+                connector=body, tenant_id=tenant_id, state=outcome.state
+            ),
+        )
+        await ws.write_status(
+            resources.TENANT_MATCH,
+            name,
+            tenantmatches.desired_status(
+                connector=connector,
+                facts=tenant.facts,
+                outcome=outcome,
+                suggestions=suggestions,
+                live_status=live.get("status") or {},
+                generation=(live.get("metadata") or {}).get("generation")
+                or (ws.tenant_matches.get(name) or {}).get("metadata", {}).get("generation"),
+                synced=synced,
+                contacts=contacts,
+                devices=None,
+                now=ws.now,
+            ),
+        )
+        if failure is not None:
+            tm = ws.tenant_matches.get(name)
+            if tm is not None and (live.get("status") or {}).get("conditions") != (
+                tm.get("status") or {}
+            ).get("conditions"):
+                await self._event(
+                    tm, type="Warning", reason=failure.reason, message=failure.message
+                )
+
+    async def _write_organization(
+        self,
+        ws: Workspace,
+        organization: str,
+        gathered: OrganizationFacts,
+        *,
+        spec: MicrosoftConnectorSpec,
+    ) -> None:
+        status = gathered.status()
+        live = ws.organizations[organization].get("status") or {}
+        conds = list(live.get("conditions") or [])
+        if spec.sync.mailboxes or conditions.get_condition(conds, REPORT_NAMES_CONCEALED):
+            conds = conditions.set_condition(
+                conds,
+                type=REPORT_NAMES_CONCEALED,
+                status=bool(gathered.concealed),
+                reason="Concealed" if gathered.concealed else "Visible",
+                message=CONCEALED_MESSAGE if gathered.concealed else "report names are visible",
+                now=ws.now,
+            )
+            status["conditions"] = conds
+        await ws.write_status(resources.ORGANIZATION, organization, status)
+
+    async def _finish(
+        self,
+        body: Body,
+        *,
+        spec: MicrosoftConnectorSpec | None,
+        report: RunReport,
+        generation: int | None,
+        requested: str | None,
+        credentials_ok: tuple[bool, str, str] | None,
+    ) -> None:
+        key = (body["metadata"]["namespace"], body["metadata"]["name"])
+        end = self._clock()
+        interval = schedule.parse_duration(spec.interval if spec else "1h")
+        failed = report.fatal is not None or (
+            report.tenants > 0 and len(report.failed) == report.tenants
+        )
+        retryable = (report.fatal.retryable if report.fatal else False) or any(
+            f.retryable for f in report.failed.values()
+        )
+        if failed or report.failed:
+            self.failures[key] += 1
+        else:
+            self.failures[key] = 0
+        if retryable:
+            wait = schedule.retry_delay(failures=self.failures[key], interval=interval)
+        else:
+            wait = schedule.next_interval(interval=interval, rng=self._rng)
+        conds = (body.get("status") or {}).get("conditions") or []
+        if credentials_ok is not None:
+            conds = conditions.set_condition(
+                conds,
+                type=conditions.CREDENTIALS_VALID,
+                status=credentials_ok[0],
+                reason=credentials_ok[1],
+                message=credentials_ok[2],
+                now=end,
+            )
+        if report.fatal is not None:
+            reason = (
+                conditions.PROGRESSING_WITH_RETRY if report.fatal.retryable else conditions.FAILED
+            )
+            message = f"{report.fatal.reason}: {report.fatal.message}"
+            ready = (False, reason, message)
+        elif failed:
+            ready = (
+                False,
+                conditions.PROGRESSING_WITH_RETRY if retryable else conditions.FAILED,
+                f"all {report.tenants} tenants failed; see status.summary.errors",
+            )
+        else:
+            extra = (
+                f"; {len(report.failed)} failed (see status.summary.errors)"
+                if report.failed
+                else ""
+            )
+            ready = (
+                True,
+                conditions.SUCCEEDED,
+                f"synced {report.synced} of {report.tenants} tenants{extra}",
+            )
+        conds = conditions.set_condition(
+            conds,
+            type=conditions.READY,
+            status=ready[0],
+            reason=ready[1],
+            message=ready[2],
+            now=end,
+            generation=generation,
+        )
+        conds = conditions.set_condition(
+            conds,
+            type=conditions.SYNCED,
+            status=not failed and not report.failed,
+            reason="Succeeded"
+            if not failed and not report.failed
+            else "TenantsFailed"
+            if not failed
+            else ready[1],
+            message=ready[2],
+            now=end,
+        )
+        result = "Failed" if failed else "PartiallySucceeded" if report.failed else "Succeeded"
+        record = {
+            "startTime": conditions.timestamp(report.started),
+            "completionTime": conditions.timestamp(end),
+            "result": result,
+            "trigger": report.trigger,
+            "message": ready[2][:1024],
+        }
+        history = [record, *((body.get("status") or {}).get("history") or [])][:HISTORY]
+        summary = {
+            "tenants": report.tenants,
+            "tenantsSynced": report.synced,
+            "tenantsFailed": len(report.failed),
+            "unmatchedTenants": report.unmatched,
+            "unmatchedDevices": 0,
+            "contactsCreated": report.contacts["created"],
+            "contactsUpdated": report.contacts["updated"],
+            "contactsUnchanged": report.contacts["unchanged"],
+            "contactsAmbiguous": report.contacts["ambiguous"],
+            "writes": report.writes,
+            "graphRequests": report.graph_requests,
+            "errors": [
+                {"tenantId": tid, "reason": f.reason, "message": f.message[:1024]}
+                for tid, f in sorted(report.failed.items())
+            ][:50],
+        }
+        previous_phase = (body.get("status") or {}).get("phase")
+        status = {
+            "phase": "Error" if failed else "OK",
+            "conditions": conds,
+            "observedGeneration": generation,
+            "lastSyncTime": conditions.timestamp(end),
+            "lastSuccessfulSyncTime": conditions.timestamp(end) if not failed else None,
+            "nextSyncTime": conditions.timestamp(end + wait),
+            "lastHandledRequestedAt": requested,
+            "progress": None,
+            "summary": summary,
+            "history": history,
+        }
+        if failed:
+            status.pop("lastSuccessfulSyncTime")
+        await self._status(body, status)
+        if failed:
+            await self._event(body, type="Warning", reason="SyncFailed", message=ready[2])
+        elif report.failed:
+            await self._event(body, type="Warning", reason="SyncPartiallyFailed", message=ready[2])
+        elif previous_phase != "OK" or report.contacts["created"] or report.trigger != "Schedule":
+            await self._event(body, type="Normal", reason="SyncSucceeded", message=ready[2])

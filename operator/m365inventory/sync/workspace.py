@@ -1,0 +1,140 @@
+"""What one run reads from the cluster once, and updates in memory as it writes.
+
+Listing each kind once per run (instead of a GET per object) keeps the API server's load flat
+however many users a tenant has, and lets every write be skipped when the live object already
+says the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from m365inventory.kube.store import Body, Store
+from m365inventory.model import resources
+from m365inventory.sync import plan
+
+ANNOTATION_CREATED_BY = f"{resources.GROUP}/created-by"
+"""On objects the operator created: the TenantMatch or DeviceMatch whose decision made them."""
+
+
+@dataclass
+class Workspace:
+    """The namespace's documentation as one run sees it."""
+
+    store: Store
+    namespace: str
+    now: datetime
+    organizations: dict[str, Body] = field(default_factory=dict)
+    tenant_matches: dict[str, Body] = field(default_factory=dict)
+    contacts: dict[str, Body] = field(default_factory=dict)
+
+    contacts_loaded: bool = False
+
+    @classmethod
+    async def load(
+        cls, *, store: Store, namespace: str, now: datetime, contacts: bool = True
+    ) -> Workspace:
+        ws = cls(store=store, namespace=namespace, now=now)
+        ws.organizations = await ws._by_name(resources.ORGANIZATION)
+        ws.tenant_matches = await ws._by_name(resources.TENANT_MATCH)
+        if contacts:
+            await ws.load_contacts()
+        return ws
+
+    async def load_contacts(self) -> None:
+        """List the namespace's Contacts (once)."""
+        if not self.contacts_loaded:
+            self.contacts = await self._by_name(resources.CONTACT)
+            self.contacts_loaded = True
+
+    async def refresh(self, kind: resources.Kind, name: str) -> Body | None:
+        """Read one object again (another writer may have changed it since the listing)."""
+        found = await self.store.get(kind, name, namespace=self.namespace)
+        table = self._table(kind)
+        if found is None:
+            table.pop(name, None)
+        else:
+            table[name] = found
+        return found
+
+    async def _by_name(self, kind: resources.Kind) -> dict[str, Body]:
+        items = await self.store.list(kind, namespace=self.namespace)
+        return {item["metadata"]["name"]: item for item in items}
+
+    def _table(self, kind: resources.Kind) -> dict[str, Body]:
+        return {
+            resources.ORGANIZATION.kind: self.organizations,
+            resources.TENANT_MATCH.kind: self.tenant_matches,
+            resources.CONTACT.kind: self.contacts,
+        }[kind.kind]
+
+    async def write_status(self, kind: resources.Kind, name: str, status: dict[str, Any]) -> bool:
+        """Set the given status fields (None: remove one) unless the live object has them.
+
+        Server-side apply removes fields its manager owned but no longer sends, so the apply
+        carries the whole operator-owned status: the live one with `status` laid over it.
+        """
+        table = self._table(kind)
+        live = table.get(name)
+        if not plan.needs_status_write(live, status):
+            return False
+        live_status = {k: v for k, v in ((live or {}).get("status") or {}).items() if k != "kopf"}
+        applied = await self.store.apply_status(
+            kind,
+            name=name,
+            namespace=self.namespace,
+            status=_without_none({**live_status, **status}),
+        )
+        table[name] = applied
+        return True
+
+    async def write_metadata(self, kind: resources.Kind, name: str, metadata: Body) -> bool:
+        """Apply labels/ownerReferences the operator owns unless the live object has them."""
+        table = self._table(kind)
+        live = table.get(name)
+        desired = {"metadata": metadata}
+        if live is not None and not plan.needs_write(live, desired):
+            return False
+        applied = await self.store.apply(
+            kind, {"metadata": {"name": name, "namespace": self.namespace, **metadata}}
+        )
+        table[name] = applied
+        return True
+
+    async def create(self, kind: resources.Kind, body: Body) -> Body:
+        """Create an object; if it appeared meanwhile (a killed run, Git), use the live one."""
+        name = body["metadata"]["name"]
+        body["metadata"]["namespace"] = self.namespace
+        created = await self.store.create(kind, body)
+        if created is None:
+            created = await self.store.get(kind, name, namespace=self.namespace)
+            assert created is not None
+        self._table(kind)[name] = created
+        return created
+
+    async def delete(self, kind: resources.Kind, name: str) -> None:
+        await self.store.delete(kind, name, namespace=self.namespace)
+        self._table(kind).pop(name, None)
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
+def owner_reference(connector: Body) -> Body:
+    """Make `connector` the owner, so deleting it cascades to what it discovered."""
+    meta = connector["metadata"]
+    return {
+        "apiVersion": resources.API_VERSION,
+        "kind": resources.CONNECTOR.kind,
+        "name": meta["name"],
+        "uid": meta["uid"],
+        "controller": True,
+        "blockOwnerDeletion": False,
+    }
