@@ -8,6 +8,7 @@ exactly like a direct one.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from m365inventory.simulator.odata import Query
 from m365inventory.simulator.settings import Settings
 from m365inventory.simulator.throttling import Throttler
 from m365inventory.simulator.world import Tenant, World
+
+_log = logging.getLogger(__name__)
 
 JSON_CONTENT_TYPE = (
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"
@@ -134,7 +137,14 @@ class GraphService:
         endpoint = self._endpoint(request, route)
         try:
             response = self._answer(request, route, params, endpoint)
-        except GraphError as failure:
+        except Exception as unexpected:
+            if not isinstance(unexpected, GraphError):
+                _log.exception("simulator bug answering %s %s", request.method, request.path)
+            failure = (
+                unexpected
+                if isinstance(unexpected, GraphError)
+                else GraphError(500, "InternalServerError", "An internal server error occurred.")
+            )
             response = GraphResponse(
                 status=failure.status,
                 body=errors.graph_error(

@@ -7,13 +7,14 @@ Entra ID P1, and otherwise fails the way Graph fails.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from m365inventory.simulator import paging
 from m365inventory.simulator.errors import GraphError
 from m365inventory.simulator.graph import Context, GraphResponse, Route
 from m365inventory.simulator.odata import compile_filter, project
-from m365inventory.simulator.world import Group, Tenant, User
+from m365inventory.simulator.world import Group, Sku, Tenant, User
 
 USER_DEFAULT_SELECT = (
     "businessPhones",
@@ -73,8 +74,13 @@ def organization(ctx: Context) -> GraphResponse:
 
 
 def domains(ctx: Context) -> GraphResponse:
-    rows = [d.graph() | {"state": None, "availabilityStatus": None} for d in ctx.tenant.domains]
-    return _listing(ctx, rows, default=None, entity_set="domains")
+    return _listing(
+        ctx,
+        ctx.tenant.domains,
+        render=lambda d: d.graph() | {"state": None, "availabilityStatus": None},
+        default=None,
+        entity_set="domains",
+    )
 
 
 def render_user(user: User, select: tuple[str, ...] | None) -> dict[str, Any]:
@@ -83,8 +89,9 @@ def render_user(user: User, select: tuple[str, ...] | None) -> dict[str, Any]:
 
 def users(ctx: Context) -> GraphResponse:
     _check_sign_in_activity(ctx)
-    rows = [user.graph() for user in ctx.tenant.users]
-    return _listing(ctx, rows, default=USER_DEFAULT_SELECT, entity_set="users")
+    return _listing(
+        ctx, ctx.tenant.users, render=User.graph, default=USER_DEFAULT_SELECT, entity_set="users"
+    )
 
 
 def user(ctx: Context) -> GraphResponse:
@@ -121,8 +128,13 @@ def _render_group_delta(tenant: Tenant) -> Any:
 
 
 def groups(ctx: Context) -> GraphResponse:
-    rows = [group.graph() for group in ctx.tenant.groups]
-    return _listing(ctx, rows, default=GROUP_DEFAULT_SELECT, entity_set="groups")
+    return _listing(
+        ctx,
+        ctx.tenant.groups,
+        render=Group.graph,
+        default=GROUP_DEFAULT_SELECT,
+        entity_set="groups",
+    )
 
 
 def group(ctx: Context) -> GraphResponse:
@@ -149,51 +161,68 @@ def group_members(ctx: Context) -> GraphResponse:
     found = ctx.tenant.group(ctx.params["id"])
     if found is None:
         raise _missing(ctx.params["id"])
-    rows = []
-    for member_id in found.members:
-        member = ctx.tenant.user(member_id)
-        if member is not None:
-            rows.append({"@odata.type": "#microsoft.graph.user"} | member.graph())
-    return _listing(ctx, rows, default=USER_DEFAULT_SELECT, entity_set="directoryObjects")
+    by_id = {u.id: u for u in ctx.tenant.users}
+    members = [by_id[m] for m in found.members if m in by_id]
+    return _listing(
+        ctx,
+        members,
+        render=lambda u: {"@odata.type": "#microsoft.graph.user"} | u.graph(),
+        default=USER_DEFAULT_SELECT,
+        entity_set="directoryObjects",
+    )
 
 
 def subscribed_skus(ctx: Context) -> GraphResponse:
     tenant = ctx.tenant
-    rows = []
-    for sku in tenant.skus:
+
+    def render(sku: Sku) -> dict[str, Any]:
         consumed = sum(
             1 for u in tenant.users for lic in u.assigned_licenses if lic.sku_id == sku.sku_id
         )
-        rows.append(
-            {
-                "accountName": tenant.display_name,
-                "accountId": tenant.id,
-                "appliesTo": sku.applies_to,
-                "capabilityStatus": sku.capability_status,
-                "consumedUnits": consumed,
-                "id": f"{tenant.id}_{sku.sku_id}",
-                "skuId": sku.sku_id,
-                "skuPartNumber": sku.sku_part_number,
-                "subscriptionIds": [],
-                "prepaidUnits": {
-                    "enabled": sku.enabled_units,
-                    "suspended": sku.suspended_units,
-                    "warning": sku.warning_units,
-                    "lockedOut": sku.locked_out_units,
-                },
-                "servicePlans": [plan.graph() for plan in sku.service_plans],
-            }
-        )
-    return _listing(ctx, rows, default=None, entity_set="subscribedSkus")
+        return {
+            "accountName": tenant.display_name,
+            "accountId": tenant.id,
+            "appliesTo": sku.applies_to,
+            "capabilityStatus": sku.capability_status,
+            "consumedUnits": consumed,
+            "id": f"{tenant.id}_{sku.sku_id}",
+            "skuId": sku.sku_id,
+            "skuPartNumber": sku.sku_part_number,
+            "subscriptionIds": [],
+            "prepaidUnits": {
+                "enabled": sku.enabled_units,
+                "suspended": sku.suspended_units,
+                "warning": sku.warning_units,
+                "lockedOut": sku.locked_out_units,
+            },
+            "servicePlans": [plan.graph() for plan in sku.service_plans],
+        }
+
+    return _listing(ctx, tenant.skus, render=render, default=None, entity_set="subscribedSkus")
 
 
 # ---- helpers ----------------------------------------------------------------------------
 def _listing(
-    ctx: Context, rows: list[dict[str, Any]], *, default: tuple[str, ...] | None, entity_set: str
+    ctx: Context,
+    entities: Sequence[Any],
+    *,
+    render: Callable[[Any], dict[str, Any]],
+    default: tuple[str, ...] | None,
+    entity_set: str,
 ) -> GraphResponse:
-    keep = compile_filter(ctx.query.filter)
-    items = [_project_all(row, ctx.query.select, default) for row in rows if keep(row)]
-    return paging.collection(ctx, items=items, entity_set=entity_set)
+    """Filter (which needs every entity rendered) or page lazily (renders only the page)."""
+    select = ctx.query.select
+
+    def shaped(row: dict[str, Any]) -> dict[str, Any]:
+        return _project_all(row, select, default)
+
+    if ctx.query.filter:
+        keep = compile_filter(ctx.query.filter)
+        rows = [shaped(row) for row in map(render, entities) if keep(row)]
+        return paging.collection(ctx, items=rows, entity_set=entity_set)
+    return paging.collection(
+        ctx, items=entities, entity_set=entity_set, render=lambda e: shaped(render(e))
+    )
 
 
 def _project_all(
