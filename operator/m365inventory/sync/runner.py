@@ -35,6 +35,7 @@ from m365inventory.sync.discovery import discover
 from m365inventory.sync.facts import tenant_facts
 from m365inventory.sync.failures import Failure, classify
 from m365inventory.sync.locks import namespace_lock
+from m365inventory.sync.observing import NoObserver, SyncObserver
 from m365inventory.sync.tenantdata import (
     CONCEALED_MESSAGE,
     REPORT_NAMES_CONCEALED,
@@ -88,8 +89,10 @@ class Runner:
         connect: Connect = _connect,
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
+        observer: SyncObserver | None = None,
     ) -> None:
         self.store = store
+        self.observer: SyncObserver = observer or NoObserver()
         self._connect = connect
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
@@ -111,6 +114,7 @@ class Runner:
             await cached[1].aclose()
         connection = self._connect(settings)
         self._connections[key] = (settings.fingerprint, connection)
+        self.observer.connection_opened(namespace=key[0], connector=key[1], connection=connection)
         return connection
 
     async def forget(self, namespace: str, name: str) -> None:
@@ -118,6 +122,7 @@ class Runner:
         cached = self._connections.pop((namespace, name), None)
         if cached is not None:
             await cached[1].aclose()
+        self.observer.connector_removed(namespace=namespace, connector=name)
 
     # ------------------------------------------------------------------ status helpers
 
@@ -182,6 +187,8 @@ class Runner:
         meta = body["metadata"]
         key = (meta["namespace"], meta["name"])
         report = RunReport(trigger=trigger, started=self._clock())
+        self.observer.run_started(namespace=key[0], connector=key[1])
+        started_monotonic = time.monotonic()
         writes_before = self._documentation_writes()
         generation = meta.get("generation")
         requested = (meta.get("annotations") or {}).get(resources.ANNOTATION_REQUESTED_AT)
@@ -234,13 +241,25 @@ class Runner:
         if connection is not None:
             report.graph_requests = connection.counters.total() - graph_before
         report.writes = self._documentation_writes() - writes_before
-        await self._finish(
+        phase, ready = await self._finish(
             body,
             spec=spec,
             report=report,
             generation=generation,
             requested=requested,
             credentials_ok=credentials_ok,
+        )
+        self.observer.run_finished(
+            namespace=key[0],
+            connector=key[1],
+            report=report,
+            phase=phase,
+            ready=ready,
+            credentials_valid=credentials_ok[0] if credentials_ok else None,
+            duration_seconds=time.monotonic() - started_monotonic,
+            interval_seconds=schedule.parse_duration(
+                spec.interval if spec else "1h"
+            ).total_seconds(),
         )
         return report
 
@@ -468,7 +487,7 @@ class Runner:
         generation: int | None,
         requested: str | None,
         credentials_ok: tuple[bool, str, str] | None,
-    ) -> None:
+    ) -> tuple[str, bool]:
         key = (body["metadata"]["namespace"], body["metadata"]["name"])
         end = self._clock()
         interval = schedule.parse_duration(spec.interval if spec else "1h")
@@ -588,3 +607,4 @@ class Runner:
             await self._event(body, type="Warning", reason="SyncPartiallyFailed", message=ready[2])
         elif previous_phase != "OK" or report.contacts["created"] or report.trigger != "Schedule":
             await self._event(body, type="Normal", reason="SyncSucceeded", message=ready[2])
+        return str(status["phase"]), ready[0]
