@@ -21,11 +21,16 @@ def test_identity_budget_answers_429_with_headers(sim: Simulator, graph: GraphFa
     assert "x-ms-throttle-limit-percentage" not in statuses[0].headers
 
 
-def test_costlier_requests_use_more_units(sim: Simulator, graph: GraphFactory) -> None:
-    sim.settings.throttle.identity_units_per_10s = 10
+def test_resource_units_follow_graphs_cost_table(sim: Simulator, graph: GraphFactory) -> None:
+    sim.settings.throttle.identity_units_per_10s = 6
     client = graph()
-    assert client.get("/users/delta").status_code == 200  # 5 units
-    assert client.get("/users/delta").status_code == 200  # 10 units
+    listing = client.get("/users")
+    assert listing.headers["x-ms-resource-unit"] == "2"
+    selected = client.get("/users", params={"$select": "id"})
+    assert selected.headers["x-ms-resource-unit"] == "1"
+    small = client.get("/subscribedSkus", params={"$top": "5"})
+    assert small.headers["x-ms-resource-unit"] == "2"
+    assert client.get("/domains").headers["x-ms-resource-unit"] == "1"  # 6 units used
     assert client.get("/organization").status_code == 429
 
 

@@ -25,9 +25,7 @@ def run_batch(service: GraphService, outer: GraphRequest, *, rng: random.Random)
         raise GraphError(400, "BadRequest", "Invalid batch payload format.")
     limit = service.env.settings.batch_max_requests
     if len(requests) > limit:
-        raise GraphError(
-            400, "BadRequest", f"Number of requests in the batch exceeds the limit of {limit}."
-        )
+        raise GraphError(400, "BadRequest", "Number of requests inside batch exceeds the limit.")
     ids = [str(r.get("id", "")) for r in requests]
     if len(set(ids)) != len(ids) or not all(ids):
         raise GraphError(400, "BadRequest", "Batch request ids must be unique and non-empty.")

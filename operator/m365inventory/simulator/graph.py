@@ -95,6 +95,7 @@ class Route:
     template: str
     handler: Handler
     workload: str = "identity"
+    #: Base identity resource units (Graph's throttling-limits table; unlisted paths cost 1).
     cost: int = 1
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
@@ -207,13 +208,14 @@ class GraphService:
                     "Access token validation failure. Invalid audience.",
                 )
             users = len(tenant.users)
+        cost = _resource_units(route, request)
         verdict = env.throttler.check(
             limits=env.settings.throttle,
             app_id=str(claims.get("appid", "")),
             tenant_id=tenant.id,
             tenant_users=users,
             workload=route.workload,
-            cost=route.cost,
+            cost=cost,
         )
         if not verdict.allowed:
             headers = {
@@ -254,6 +256,8 @@ class GraphService:
                 env=env,
             )
             response = route.handler(context)
+        if route.workload == "identity":
+            response.headers["x-ms-resource-unit"] = str(cost)
         if verdict.usage >= 0.8:
             response.headers["x-ms-throttle-limit-percentage"] = f"{min(verdict.usage, 1.8):.1f}"
         response.reset = bool(fault and fault.reset)
@@ -279,6 +283,19 @@ class GraphService:
             ) from None
         except jwt.PyJWTError:
             raise _unauthorized("Access token validation failure.") from None
+
+
+def _resource_units(route: Route, request: GraphRequest) -> int:
+    """Identity cost as Graph documents it: base cost, $select -1, $expand +1, $top<20 -1."""
+    cost = route.cost
+    if "$select" in request.params:
+        cost -= 1
+    if "$expand" in request.params:
+        cost += 1
+    top = request.params.get("$top", "")
+    if top.isdigit() and int(top) < 20:
+        cost -= 1
+    return max(cost, 1)
 
 
 def _unauthorized(message: str) -> GraphError:

@@ -19,7 +19,8 @@ class ThrottleLimits(BaseModel):
     app_requests_per_20s: int = 150_000
     #: Intune requests per app+tenant per 20 s.
     intune_requests_per_20s: int = 1_000
-    #: Report requests per app+tenant per 10 minutes (Graph's own limit is far lower).
+    #: Report requests per app+tenant per 10 minutes. Graph allows 14 per report API for CSV;
+    #: the default is generous so unrelated tests never see it.
     reports_requests_per_600s: int = 1_000
     #: Answer 429 without a Retry-After header (some Graph workloads do).
     omit_retry_after: bool = False

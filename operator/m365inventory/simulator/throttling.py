@@ -55,7 +55,13 @@ class Throttler:
         if not limits.enabled:
             return Verdict(allowed=True)
         budgets: list[tuple[str, str, int, float, int]] = [
-            (f"app/{app_id}", f"Application/ReadWrite/{app_id}", limits.app_requests_per_20s, 20, 1)
+            (
+                f"app/{app_id}",
+                f"Application/ReadWrite/{app_id}/{tenant_id}",
+                limits.app_requests_per_20s,
+                20,
+                1,
+            )
         ]
         scope = f"Tenant_Application/ReadWrite/{app_id}/{tenant_id}"
         if workload == "identity":
