@@ -126,9 +126,13 @@ def test_sign_in_activity_needs_p1(sim: Simulator, world: World, graph: GraphFac
     )
 
 
-def test_unknown_path_is_404_graph_shape(graph: GraphFactory) -> None:
+def test_unknown_path_is_400_like_graph(graph: GraphFactory) -> None:
     response = graph().get("/nonsense/path")
-    assert response.status_code == 404
+    assert response.status_code == 400
     error = response.json()["error"]
+    assert error["code"] == "BadRequest"
+    assert error["message"] == "Resource not found for the segment 'nonsense'."
+    nested = graph().get("/users/some-id/mailboxSettingz").json()["error"]["message"]
+    assert nested == "Resource not found for the segment 'mailboxSettingz'."
     assert {"code", "message", "innerError"} <= error.keys()
     assert {"date", "request-id", "client-request-id"} <= error["innerError"].keys()

@@ -46,12 +46,6 @@ class GraphError(Exception):
         self.headers = headers or {}
 
 
-def not_found(path: str) -> GraphError:
-    return GraphError(
-        404, "BadRequest", f"Resource not found for the segment '{path.strip('/').split('/')[-1]}'."
-    )
-
-
 def bad_request(message: str, code: str = "BadRequest") -> GraphError:
     return GraphError(400, code, message)
 

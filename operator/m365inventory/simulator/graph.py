@@ -193,10 +193,11 @@ class GraphService:
         if fault is not None and fault.status is not None:
             raise _fault_error(fault.status, fault.retry_after, env, request)
         if route is None:
+            # Graph answers an unknown segment with 400, not 404.
             raise GraphError(
-                404,
-                "NotFound",
-                f"Resource not found for the segment '{request.path.strip('/').split('/')[0]}'.",
+                400,
+                "BadRequest",
+                f"Resource not found for the segment '{_unknown_segment(request.path)}'.",
             )
         claims = self._authenticate(request)
         with env.world.lock:
@@ -283,6 +284,34 @@ class GraphService:
             ) from None
         except jwt.PyJWTError:
             raise _unauthorized("Access token validation failure.") from None
+
+
+def _unknown_segment(path: str) -> str:
+    """The first segment Graph would not recognise (ids after a collection are fine)."""
+    parts = [p for p in path.split("/") if p]
+    previous = ""
+    for part in parts:
+        if part not in _KNOWN_SEGMENTS and previous not in _COLLECTIONS:
+            return part
+        previous = part
+    return parts[-1] if parts else ""
+
+
+_COLLECTIONS = {"users", "groups", "domains", "managedDevices", "recoveryKeys", "subscribedSkus"}
+_KNOWN_SEGMENTS = _COLLECTIONS | {
+    "organization",
+    "deviceManagement",
+    "informationProtection",
+    "bitlocker",
+    "reports",
+    "admin",
+    "reportSettings",
+    "tenantRelationships",
+    "delegatedAdminCustomers",
+    "delegatedAdminRelationships",
+    "members",
+    "delta",
+}
 
 
 def _resource_units(route: Route, request: GraphRequest) -> int:
