@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 import msal
 import pytest
@@ -80,3 +82,18 @@ def test_token_endpoint_scripted_down(sim: Simulator, graph: GraphFactory) -> No
         graph()
     assert graph().get("/organization").status_code == 200
     assert sim.counters.get(TOKEN_ENDPOINT, 503) == 1
+
+
+def test_connection_cut_is_not_logged_as_a_bug(
+    sim: Simulator, graph: GraphFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    uvicorn_log = logging.getLogger("uvicorn.error")  # it does not propagate to the root logger
+    uvicorn_log.addHandler(caplog.handler)
+    try:
+        sim.faults.script("GET /v1.0/domains", reset=True)
+        with pytest.raises(httpx.RemoteProtocolError):
+            graph().get("/domains")
+        assert graph().get("/domains").status_code == 200  # the server thread has logged by now
+    finally:
+        uvicorn_log.removeHandler(caplog.handler)
+    assert [r for r in caplog.records if r.exc_info] == []

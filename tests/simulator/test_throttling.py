@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from simhelpers import GraphFactory
+from simhelpers import GraphFactory, customer_id
 
-from m365inventory.simulator import Simulator
+from m365inventory.simulator import Simulator, World
 
 
 def test_identity_budget_answers_429_with_headers(sim: Simulator, graph: GraphFactory) -> None:
@@ -55,3 +55,22 @@ def test_intune_budget_is_separate(sim: Simulator, graph: GraphFactory) -> None:
 def test_default_limits_do_not_throttle(graph: GraphFactory) -> None:
     client = graph()
     assert {client.get("/users").status_code for _ in range(40)} == {200}
+
+
+def test_app_budget_spans_tenants(sim: Simulator, graph: GraphFactory, world: World) -> None:
+    sim.settings.throttle.app_requests_per_20s = 3
+    first, second = graph(customer_id(world, 0)), graph(customer_id(world, 1))
+    codes = [first.get("/domains").status_code, second.get("/domains").status_code]
+    codes += [first.get("/domains").status_code, second.get("/domains").status_code]
+    assert codes == [200, 200, 200, 429]
+    refused = second.get("/domains")
+    assert refused.headers["x-ms-throttle-scope"].startswith("Application/ReadWrite/")
+
+
+def test_reports_budget(sim: Simulator, graph: GraphFactory) -> None:
+    sim.settings.throttle.reports_requests_per_600s = 2
+    client = graph()
+    codes = [
+        client.get("/reports/getMailboxUsageDetail(period='D7')").status_code for _ in range(3)
+    ]
+    assert codes == [302, 302, 429]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import random
 import time
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -29,6 +30,14 @@ _BATCH_ENDPOINT = "POST /{version}/$batch"
 
 class ConnectionCut(Exception):
     """Raised after half a body was sent, so the server drops the connection (a fault)."""
+
+
+class QuietCuts(logging.Filter):
+    """Drops uvicorn's traceback for a deliberate ConnectionCut (it is a fault, not a bug)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, ConnectionCut)
 
 
 class _CutResponse(Response):

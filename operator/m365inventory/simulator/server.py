@@ -19,7 +19,7 @@ from types import TracebackType
 import uvicorn
 
 from m365inventory.simulator import routes_directory, routes_intune, routes_partner, routes_reports
-from m365inventory.simulator.app import build_app
+from m365inventory.simulator.app import QuietCuts, build_app
 from m365inventory.simulator.certs import TlsFiles, write_tls_files
 from m365inventory.simulator.counters import Counters
 from m365inventory.simulator.faults import Faults
@@ -113,6 +113,9 @@ class Simulator:
             timeout_graceful_shutdown=2,
         )
         self._server = uvicorn.Server(config)
+        error_log = logging.getLogger("uvicorn.error")
+        if not any(isinstance(f, QuietCuts) for f in error_log.filters):
+            error_log.addFilter(QuietCuts())
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [self._socket]},
