@@ -136,3 +136,10 @@ def test_unknown_path_is_400_like_graph(graph: GraphFactory) -> None:
     assert nested == "Resource not found for the segment 'mailboxSettingz'."
     assert {"code", "message", "innerError"} <= error.keys()
     assert {"date", "request-id", "client-request-id"} <= error["innerError"].keys()
+
+
+def test_writes_are_not_allowed(world: World, graph: GraphFactory) -> None:
+    user = world.require_tenant(customer_id(world)).users[0]
+    response = graph().patch(f"/users/{user.id}", json={"jobTitle": "x"})
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "Request_BadRequest"

@@ -228,6 +228,16 @@ def test_refresh_into_customer_without_active_gdap_fails(sim: Simulator, world: 
     assert result["error_codes"] == [50020]
 
 
+def test_refresh_into_customer_without_consent_is_65001(sim: Simulator, world: World) -> None:
+    tid = customer_id(world, 1)
+    del world.apps[0].grants[tid]
+    result = _partner_app(sim, tid).acquire_token_by_refresh_token(
+        world.refresh_grants[0].refresh_token.get_secret_value(), scopes=GRAPH_SCOPE
+    )
+    assert result["error"] == "invalid_grant"
+    assert result["error_codes"] == [65001]
+
+
 def test_token_endpoint_down_answers_503(sim: Simulator, world: World) -> None:
     sim.faults.token_endpoint_down = True
     response = raw_token(sim, customer_id(world), {"grant_type": "client_credentials"})

@@ -192,6 +192,12 @@ class GraphService:
         fault = env.faults.decide(endpoint=endpoint)
         if fault is not None and fault.status is not None:
             raise _fault_error(fault.status, fault.retry_after, env, request)
+        if route is None and any(r.match(r.method, request.path) is not None for r in env.routes):
+            raise GraphError(
+                405,
+                "Request_BadRequest",
+                "Specified HTTP method is not allowed for the request target.",
+            )
         if route is None:
             # Graph answers an unknown segment with 400, not 404.
             raise GraphError(

@@ -182,6 +182,15 @@ class TokenService:
                 f"exist in tenant '{tenant.display_name}' and cannot access the application "
                 f"'{app.client_id}'({app.display_name}) in that tenant.",
             )
+        if tenant.id not in app.grants:
+            raise IdentityError(
+                400,
+                "invalid_grant",
+                65001,
+                "The user or administrator has not consented to use "
+                f"the application with ID '{app.client_id}' named '{app.display_name}'. Send an "
+                "interactive authorization request for this user and resource.",
+            )
         scopes = sorted(app.delegated_scopes)
         claims: dict[str, Any] = {
             "appid": app.client_id,
