@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import collections
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lightkube import ApiError, AsyncClient
@@ -126,6 +126,22 @@ class Store:
             force=True,
         )
         self._wrote("apply-status", kind.kind)
+        return _body(applied)
+
+    async def clear_status(
+        self, kind: resources.Kind, *, name: str, namespace: str, fields: Sequence[str]
+    ) -> Body:
+        """Remove status fields with a merge patch (an apply cannot send an empty status)."""
+        applied = await self._call(
+            "patch",
+            resource_of(kind).Status,
+            name,
+            {"status": dict.fromkeys(fields)},
+            namespace=namespace,
+            patch_type=PatchType.MERGE,
+            field_manager=self._field_manager,
+        )
+        self._wrote("patch-status", kind.kind)
         return _body(applied)
 
     async def create(self, kind: resources.Kind, body: Body) -> Body | None:
