@@ -53,6 +53,7 @@ def test_recovery_key_value_only_by_id_and_counted(
     ).json()
     expected = next(k for k in tenant.recovery_keys if k.id == keys[0]["id"]).key.get_secret_value()
     assert valued["key"] == expected
+    assert valued["deviceId"] == keys[0]["deviceId"]  # the whole object comes with the key
     endpoint = "GET /v1.0/informationProtection/bitlocker/recoveryKeys/{id}?$select=key"
     assert sim.counters.get(endpoint) == 1
     assert sim.counters.get("GET /v1.0/informationProtection/bitlocker/recoveryKeys/{id}") == 1

@@ -97,3 +97,9 @@ def test_group_members_page(world: World, graph: GraphFactory) -> None:
     members, _, _ = all_pages(graph(), f"/groups/{group.id}/members", **{"$top": "2"})
     assert [m["id"] for m in members] == group.members
     assert all(m["@odata.type"] == "#microsoft.graph.user" for m in members)
+
+
+def test_selecting_an_unmodelled_property_gives_null(graph: GraphFactory) -> None:
+    user = graph().get("/users", params={"$select": "id,employeeId"}).json()["value"][0]
+    assert user["employeeId"] is None
+    assert set(user) == {"id", "employeeId"}

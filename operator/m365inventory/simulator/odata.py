@@ -60,14 +60,25 @@ class Query:
 def project(
     item: dict[str, Any], select: tuple[str, ...] | None, default: tuple[str, ...] | None
 ) -> dict[str, Any]:
-    """Apply $select (or the endpoint's default property set) to one rendered entity."""
+    """Apply $select (or the endpoint's default property set) to one rendered entity.
+
+    `id` and `@odata.*` annotations always stay; a selected property the simulator does not
+    model comes back null, as an unset Graph property does.
+    """
     keys = select or default
     if not keys:
         return item
     lowered = {k.lower(): k for k in item}
-    chosen = {lowered[k.lower()] for k in keys if k.lower() in lowered}
-    chosen.add("id")
-    return {k: v for k, v in item.items() if k in chosen}
+    chosen = {lowered[k.lower()] for k in keys if k.lower() in lowered} | {"id"}
+    projected = {k: v for k, v in item.items() if k in chosen or k.startswith("@odata")}
+    for name in select or ():
+        if name.lower() not in lowered and name.lower() not in _NAVIGATIONS:
+            projected[name] = None
+    return projected
+
+
+#: Navigation properties: selecting them adds nothing to the entity itself.
+_NAVIGATIONS = {"members", "owners", "manager", "memberof"}
 
 
 def check_select(select: tuple[str, ...] | None, known: set[str], *, entity: str) -> None:

@@ -84,7 +84,7 @@ def domains(ctx: Context) -> GraphResponse:
 
 
 def render_user(user: User, select: tuple[str, ...] | None) -> dict[str, Any]:
-    return _project_all(user.graph(), select, USER_DEFAULT_SELECT)
+    return project(user.graph(), select, USER_DEFAULT_SELECT)
 
 
 def users(ctx: Context) -> GraphResponse:
@@ -112,7 +112,7 @@ def users_delta(ctx: Context) -> GraphResponse:
 
 
 def render_group(group: Group, select: tuple[str, ...] | None) -> dict[str, Any]:
-    return _project_all(group.graph(), select, GROUP_DEFAULT_SELECT)
+    return project(group.graph(), select, GROUP_DEFAULT_SELECT)
 
 
 def _render_group_delta(tenant: Tenant) -> Any:
@@ -214,7 +214,7 @@ def _listing(
     select = ctx.query.select
 
     def shaped(row: dict[str, Any]) -> dict[str, Any]:
-        return _project_all(row, select, default)
+        return project(row, select, default)
 
     if ctx.query.filter:
         keep = compile_filter(ctx.query.filter)
@@ -223,19 +223,6 @@ def _listing(
     return paging.collection(
         ctx, items=entities, entity_set=entity_set, render=lambda e: shaped(render(e))
     )
-
-
-def _project_all(
-    row: dict[str, Any], select: tuple[str, ...] | None, default: tuple[str, ...] | None
-) -> dict[str, Any]:
-    """Apply $select; properties Graph has but the simulator does not model come back null."""
-    projected = project(row, select, default)
-    for name in select or ():
-        if name.lower() not in {k.lower() for k in row} and name.lower() != "members":
-            projected[name] = None
-    for odata_key in [k for k in row if k.startswith("@odata")]:
-        projected[odata_key] = row[odata_key]
-    return projected
 
 
 def _check_sign_in_activity(ctx: Context) -> None:

@@ -71,7 +71,9 @@ def recovery_key(ctx: Context) -> GraphResponse:
     if found is None:
         raise GraphError(404, "NotFound", f"Recovery key '{ctx.params['id']}' was not found.")
     with_key = bool(ctx.query.select) and "key" in {s.lower() for s in ctx.query.select or ()}
-    row = project(_render_key(found, with_key=with_key), ctx.query.select, None)
+    rendered = _render_key(found, with_key=with_key)
+    # Graph's documented answer to $select=key is the whole key object plus the key value.
+    row = rendered if with_key else project(rendered, ctx.query.select, None)
     body = {
         "@odata.context": paging.context_url(
             ctx, "informationProtection/bitlocker/recoveryKeys/$entity"
