@@ -103,3 +103,10 @@ def test_selecting_an_unmodelled_property_gives_null(graph: GraphFactory) -> Non
     user = graph().get("/users", params={"$select": "id,employeeId"}).json()["value"][0]
     assert user["employeeId"] is None
     assert set(user) == {"id", "employeeId"}
+
+
+def test_user_by_upn_is_case_insensitive(world: World, graph: GraphFactory) -> None:
+    user = world.require_tenant(customer_id(world)).users[0]
+    found = graph().get(f"/users/{user.user_principal_name.upper()}")
+    assert found.status_code == 200
+    assert found.json()["id"] == user.id

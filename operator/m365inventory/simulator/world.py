@@ -220,7 +220,12 @@ class Tenant(_Model):
         return self.domains[0].id if self.domains else f"{self.id}.onmicrosoft.com"
 
     def user(self, user_id: str) -> User | None:
-        return next((u for u in self.users if user_id in (u.id, u.user_principal_name)), None)
+        """A user by id or by user principal name (case-insensitive, as Graph matches UPNs)."""
+        key = user_id.lower()
+        return next(
+            (u for u in self.users if u.id == user_id or u.user_principal_name.lower() == key),
+            None,
+        )
 
     def group(self, group_id: str) -> Group | None:
         return next((g for g in self.groups if g.id == group_id), None)
