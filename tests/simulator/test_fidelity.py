@@ -25,9 +25,11 @@ from msgraph.generated.models.managed_device import ManagedDevice
 from msgraph.generated.models.organization import Organization
 from msgraph.generated.models.subscribed_sku import SubscribedSku
 from msgraph.generated.models.user import User
+from msgraph.generated.models.user_collection_response import UserCollectionResponse
+from msgraph.generated.users.delta.delta_get_response import DeltaGetResponse
 from simhelpers import GraphFactory, customer_id
 
-from m365inventory.simulator import World
+from m365inventory.simulator import Simulator, World
 
 
 def parse(factory: Any, item: dict[str, Any]) -> Any:
@@ -144,3 +146,23 @@ def test_the_check_catches_unknown_and_miscased_properties() -> None:
     unknown = {"displayConcealed": True}
     with pytest.raises(AssertionError, match="displayConcealed"):
         assert_complete(parse(AdminReportSettings, unknown), unknown)
+
+
+def test_collection_envelopes_parse_with_the_sdk(
+    sim: Simulator, world: World, graph: GraphFactory
+) -> None:
+    sim.settings.page_size["GET /v1.0/users"] = 5
+    sim.settings.page_size["GET /v1.0/users/delta"] = 5
+    client = graph()
+    page = client.get("/users").json()
+    parsed = parse(UserCollectionResponse, page)
+    assert parsed.odata_next_link == page["@odata.nextLink"]
+    assert len(parsed.value) == 5
+    assert set(parsed.additional_data) <= {"@odata.context"}
+    url, link = "/users/delta", None
+    while link is None:
+        body = client.get(url).json()
+        envelope = parse(DeltaGetResponse, body)
+        assert set(envelope.additional_data) <= {"@odata.context"}
+        link, url = envelope.odata_delta_link, envelope.odata_next_link
+    assert "$deltatoken=" in link
