@@ -105,3 +105,18 @@ def test_secrets_stay_out_of_reprs() -> None:
     assert world.refresh_grants[0].refresh_token.get_secret_value() not in text
     key = next(t for t in world.tenants if t.recovery_keys).recovery_keys[0].key.get_secret_value()
     assert key not in text
+
+
+def test_request_objects_keep_credentials_out_of_reprs() -> None:
+    from m365inventory.simulator.graph import GraphRequest
+    from m365inventory.simulator.identity import TokenRequest
+
+    graph_request = GraphRequest(
+        method="GET",
+        version="v1.0",
+        path="/users",
+        params={},
+        headers={"authorization": "Bearer s3cr3t"},
+    )
+    token_request = TokenRequest(tenant="t", token_endpoint="e", form={"client_secret": "s3cr3t"})
+    assert "s3cr3t" not in repr(graph_request) + repr(token_request)

@@ -42,9 +42,9 @@ class GraphRequest:
     #: Path below the version root, e.g. "/users/abc".
     path: str
     params: dict[str, str]
-    #: Lower-cased header names.
-    headers: dict[str, str]
-    body: bytes = b""
+    #: Lower-cased header names. Kept out of the repr: it holds the bearer token.
+    headers: dict[str, str] = field(repr=False)
+    body: bytes = field(default=b"", repr=False)
 
 
 @dataclass

@@ -91,7 +91,8 @@ class TokenRequest:
 
     tenant: str
     token_endpoint: str
-    form: dict[str, str]
+    #: Kept out of the repr: it holds the client secret, assertion or refresh token.
+    form: dict[str, str] = field(repr=False)
 
 
 class TokenService:
