@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
 import msal
-from simhelpers import GRAPH_SCOPE, msal_session, ssl_context
+from simhelpers import GRAPH_SCOPE, app_token, msal_session, ssl_context
 
 from m365inventory.simulator import Simulator, generate_world, load_world
 
@@ -74,3 +75,19 @@ def test_example_fixture_serves_end_to_end(tmp_path: Path) -> None:
             world.refresh_grants[0].refresh_token.get_secret_value(), scopes=GRAPH_SCOPE
         )
         assert "access_token" in delegated, delegated
+
+
+async def test_concurrent_requests_are_all_answered_and_counted() -> None:
+    world = generate_world(
+        seed=9, tenants=1, users_per_tenant=12, devices_per_tenant=2, partner=False
+    )
+    async with Simulator(world) as sim:
+        sim.faults.latency_ms = 20
+        token = app_token(sim, world.tenants[0].id)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(
+            base_url=sim.graph_url, verify=ssl_context(sim), headers=headers
+        ) as client:
+            responses = await asyncio.gather(*(client.get("/users") for _ in range(50)))
+        assert {r.status_code for r in responses} == {200}
+        assert sim.counters.get("GET /v1.0/users", 200) == 50
