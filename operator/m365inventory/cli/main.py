@@ -55,9 +55,22 @@ def run(
         str | None,
         typer.Option(help="Serve a liveness probe at this URL, e.g. http://0.0.0.0:8080/healthz"),
     ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Serve Prometheus metrics at /metrics on this port (all addresses). "
+            "Default: no metrics endpoint."
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
     """Run the operator against the cluster of the current kubeconfig (or in-cluster)."""
     from m365inventory.cli import running
 
-    running.run(namespaces=namespace or [], peering=peering, liveness=liveness, verbose=verbose)
+    running.run(
+        namespaces=namespace or [],
+        peering=peering,
+        liveness=liveness,
+        metrics_port=metrics_port,
+        verbose=verbose,
+    )

@@ -10,7 +10,12 @@ import kopf
 
 
 def run(
-    *, namespaces: Sequence[str], peering: str | None, liveness: str | None, verbose: bool
+    *,
+    namespaces: Sequence[str],
+    peering: str | None,
+    liveness: str | None,
+    metrics_port: int | None = None,
+    verbose: bool,
 ) -> None:
     """Run until interrupted; watch `namespaces`, or the whole cluster when empty."""
     import m365inventory.handlers  # noqa: F401 - registers the handlers
@@ -30,5 +35,7 @@ def run(
             standalone=peering is None,
             peering_name=peering,
             liveness_endpoint=liveness,
+            # The startup handler (handlers/lifecycle.py) serves the metrics on this port.
+            memo=kopf.Memo(metrics_port=metrics_port),
         )
     )

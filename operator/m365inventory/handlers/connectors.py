@@ -13,12 +13,15 @@ from m365inventory.model import resources
 
 @kopf.on.event(resources.GROUP, resources.VERSION, resources.CONNECTOR.plural)
 async def connector_event(event: Any, body: kopf.Body, memo: Any, **_: Any) -> None:
-    scheduler = runtime_of(memo).scheduler
+    runtime = runtime_of(memo)
+    scheduler = runtime.scheduler
     meta = body.metadata
     if event.get("type") == "DELETED" or meta.get("deletionTimestamp"):
         await scheduler.forget(str(meta.namespace), str(meta.name))
         return
-    scheduler.observe(_plain(body))
+    plain = _plain(body)
+    runtime.metrics.connector_seen(plain)
+    scheduler.observe(plain)
 
 
 def _plain(body: kopf.Body) -> dict[str, Any]:

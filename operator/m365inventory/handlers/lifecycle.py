@@ -10,6 +10,7 @@ from lightkube import AsyncClient, KubeConfig
 
 from m365inventory.handlers.runtime import Runtime, runtime_of
 from m365inventory.kube.store import Store
+from m365inventory.metrics import Metrics
 from m365inventory.model import resources
 from m365inventory.sync.runner import Runner
 from m365inventory.sync.scheduler import Scheduler
@@ -47,8 +48,16 @@ async def start(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> None:
     configure(settings)
     client = AsyncClient(config=KubeConfig.from_env(), field_manager=resources.FIELD_MANAGER)
     store = Store(client=client)
+    metrics = Metrics()
+    store.subscribe(metrics.kubernetes_write)
+    port = getattr(memo, "metrics_port", None)
+    if port is not None:
+        metrics.serve(port=port)
     memo.runtime = Runtime(
-        client=client, store=store, scheduler=Scheduler(runner=Runner(store=store))
+        client=client,
+        store=store,
+        scheduler=Scheduler(runner=Runner(store=store, observer=metrics)),
+        metrics=metrics,
     )
 
 
@@ -57,3 +66,4 @@ async def stop(memo: Any, **_: Any) -> None:
     runtime = runtime_of(memo)
     await runtime.scheduler.stop()
     await runtime.client.close()
+    runtime.metrics.close()

@@ -8,16 +8,18 @@ from typing import Any
 from lightkube import AsyncClient
 
 from m365inventory.kube.store import Store
+from m365inventory.metrics import Metrics
 from m365inventory.sync.scheduler import Scheduler
 
 
 @dataclass
 class Runtime:
-    """The Kubernetes client, the store over it, and the connectors' scheduler."""
+    """The Kubernetes client, the store over it, the connectors' scheduler, the metrics."""
 
     client: AsyncClient
     store: Store
     scheduler: Scheduler
+    metrics: Metrics
 
 
 def runtime_of(memo: Any) -> Runtime:
