@@ -74,3 +74,140 @@ def run(
         metrics_port=metrics_port,
         verbose=verbose,
     )
+
+
+@app.command()
+def simulate(
+    port: Annotated[int, typer.Option(help="HTTPS port (0: any free port).")] = 8443,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    state_dir: Annotated[
+        Path,
+        typer.Option(help="Where the CA, TLS key and credentials.json (mode 0600) are written."),
+    ] = Path(".simulator"),
+    fixture: Annotated[
+        Path | None, typer.Option(help="A YAML/JSON world file instead of a generated world.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the generated world.")] = 7,
+    tenants: Annotated[int, typer.Option(help="Customer tenants to generate.")] = 3,
+    users: Annotated[int, typer.Option(help="Users per tenant.")] = 10,
+    devices: Annotated[int, typer.Option(help="Intune devices per tenant.")] = 3,
+    no_partner: Annotated[
+        bool, typer.Option("--no-partner", help="No partner tenant: single tenants only.")
+    ] = False,
+) -> None:
+    """Run the Microsoft Graph + identity platform simulator (a sample MSP) until Ctrl-C.
+
+    Point a connector at it with cloud: Custom, endpoints.authorityHost = the printed
+    address, endpoints.graphBaseUrl = the printed Graph URL and a Secret holding the printed
+    CA. Client secrets are in credentials.json, never printed. See docs/simulator.md.
+    """
+    from m365inventory.cli import simulating
+
+    shape = simulating.WorldShape(
+        seed=seed, tenants=tenants, users=users, devices=devices, partner=not no_partner
+    )
+    simulating.run(host=host, port=port, state_dir=state_dir, shape=shape, fixture=fixture)
+
+
+@app.command()
+def permissions(
+    connector: Annotated[
+        Path | None,
+        typer.Option(help="A MicrosoftConnector manifest: list what its settings need."),
+    ] = None,
+    feature: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A feature to include (repeatable): partner, contacts, entraFields, licenses, "
+            "locations, groups, mailboxes, intuneDevices, bitlockerKeys."
+        ),
+    ] = None,
+    all_features: Annotated[bool, typer.Option("--all", help="Every feature.")] = False,
+    least_privileged: Annotated[
+        bool,
+        typer.Option(
+            help="Least privileged permission per endpoint (Organization.Read.All, "
+            "GroupMember.Read.All) instead of Directory.Read.All as the reference lists it."
+        ),
+    ] = False,
+    output: Annotated[
+        str,
+        typer.Option("--output", "-o", help="table, manifest (requiredResourceAccess) or json."),
+    ] = "table",
+) -> None:
+    """The Graph application permissions to grant, and the manifest snippet to paste.
+
+    Lists the Microsoft Graph application permissions the app registration needs for the
+    features in use, and the requiredResourceAccess snippet for its manifest.
+    Without options: a SingleTenant connector with default sync settings. Examples:
+    `m365-inventory permissions --connector connector.yaml`,
+    `m365-inventory permissions --feature partner --feature intuneDevices -o manifest`.
+    """
+    from rich.console import Console
+
+    from m365inventory.cli import permissions as perms
+
+    try:
+        if all_features:
+            features = list(perms.FEATURES)
+        elif connector is not None:
+            features = perms.features_of_manifest(connector.read_text())
+        else:
+            features = perms.default_features()
+        features += [f for f in feature or [] if f not in features]
+        shown = perms.render(
+            features=features,
+            profile=perms.Profile.LEAST if least_privileged else perms.Profile.REFERENCE,
+            output=perms.Output(output),
+        )
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    Console(highlight=False).print(shown, markup=False, soft_wrap=True)
+
+
+@app.command()
+def demo(
+    use_current_context: Annotated[
+        bool,
+        typer.Option(
+            envvar="DEMO_USE_CURRENT_CONTEXT",
+            help="Use the current kube context instead of starting a local control plane.",
+        ),
+    ] = False,
+    exit_after_sync: Annotated[
+        bool,
+        typer.Option(envvar="DEMO_EXIT", help="Exit after the first sync instead of waiting."),
+    ] = False,
+    namespace: Annotated[str, typer.Option("--namespace", "-n")] = "m365-demo",
+    workdir: Annotated[
+        Path | None,
+        typer.Option(help="Keep the cluster, simulator and operator files (and logs) here."),
+    ] = None,
+    simulator_port: Annotated[int, typer.Option(help="Port of the Graph simulator.")] = 18443,
+) -> None:
+    """Show the operator's main job on this machine, against a simulated MSP.
+
+    Starts a local control plane (or uses the current context), the Graph simulator with a
+    partner and three customer tenants, installs the CRDs, runs the operator, applies
+    examples/demo/, waits for the first sync, prints what it made and what to try next.
+    Ctrl-C stops everything.
+    """
+    from m365inventory.cli import demo as demo_run
+
+    options = demo_run.Options(
+        namespace=namespace,
+        use_current_context=use_current_context,
+        exit_after_sync=exit_after_sync,
+        workdir=workdir,
+        simulator_port=simulator_port,
+    )
+    raise typer.Exit(demo_run.run(options))
+
+
+def _decisions() -> typer.Typer:
+    from m365inventory.cli import decisions
+
+    return decisions.app
+
+
+app.add_typer(_decisions(), name="decisions")
