@@ -38,5 +38,10 @@ test: $(STAMP) controlplane lint ## Everything CI runs: lint, unit, integration 
 test-fast: $(STAMP) ## Only the tests that need no control plane
 	$(BIN)/pytest -m "not cluster"
 
+# Uses the current kube context when asked: `make demo KUBECONFIG=...` (on the command line)
+# or DEMO_USE_CURRENT_CONTEXT=1. DEMO_EXIT=1 exits after the first sync instead of waiting.
+demo: $(STAMP) controlplane ## Run the operator against a simulated MSP (Ctrl-C stops it)
+	$(BIN)/m365-inventory demo $(if $(filter command line,$(origin KUBECONFIG)),--use-current-context)
+
 clean: ## Remove the virtualenv and caches (the control-plane cache outside the repo stays)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
