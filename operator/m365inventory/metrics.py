@@ -23,6 +23,7 @@ from prometheus_client.metrics import MetricWrapperBase
 
 from m365inventory.graph.events import RequestEvent
 from m365inventory.graph.retrying import THROTTLE_STATUSES
+from m365inventory.sync import schedule
 
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer
@@ -52,6 +53,7 @@ CREDENTIALS_VALID = f"{PREFIX}_connector_credentials_valid"
 SECRET_EXPIRY = f"{PREFIX}_client_secret_expiry_timestamp_seconds"
 
 CONNECTOR_LABELS = ("namespace", "connector")
+DEFAULT_INTERVAL = "1h"  # the CRD's default for spec.interval
 DURATION_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 # Failure reasons (sync/failures.py) that mean no token could be had from the identity platform.
 TOKEN_FAILURE_REASONS = frozenset({"AuthenticationFailed", "ConsentMissing"})
@@ -241,6 +243,12 @@ class Metrics:
         spec = body.get("spec") or {}
         status = body.get("status") or {}
         self._at(self.suspended, key).set(1 if spec.get("suspend") else 0)
+        try:
+            interval = schedule.parse_duration(str(spec.get("interval") or DEFAULT_INTERVAL))
+        except ValueError:
+            pass
+        else:
+            self._at(self.interval, key).set(interval.total_seconds())
         client_secret = (spec.get("credentials") or {}).get("clientSecret") or {}
         expires = _parse_time(client_secret.get("expiresAt"))
         if expires is not None:

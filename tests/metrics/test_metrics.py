@@ -201,6 +201,7 @@ def test_connector_seen_restores_state_from_the_object(m: Metrics) -> None:
         "metadata": {"namespace": NS, "name": CONN},
         "spec": {
             "suspend": True,
+            "interval": "30m",
             "credentials": {
                 "clientSecret": {
                     "secretRef": {"name": "g", "key": "k"},
@@ -220,6 +221,7 @@ def test_connector_seen_restores_state_from_the_object(m: Metrics) -> None:
     }
     m.connector_seen(body)
     assert value(m, "m365_inventory_connector_suspended", **KEY) == 1
+    assert value(m, "m365_inventory_sync_interval_seconds", **KEY) == 1800
     assert value(m, "m365_inventory_client_secret_expiry_timestamp_seconds", **KEY) == (
         datetime(2027, 3, 1, tzinfo=UTC).timestamp()
     )
@@ -236,6 +238,7 @@ def test_connector_seen_restores_state_from_the_object(m: Metrics) -> None:
     m.connector_seen(body)
     assert value(m, "m365_inventory_client_secret_expiry_timestamp_seconds", **KEY) is None
     assert value(m, "m365_inventory_connector_suspended", **KEY) == 0
+    assert value(m, "m365_inventory_sync_interval_seconds", **KEY) == 3600  # the default
 
 
 def test_removed_connector_leaves_no_series(m: Metrics) -> None:

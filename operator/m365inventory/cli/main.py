@@ -62,6 +62,13 @@ def run(
             "Default: no metrics endpoint."
         ),
     ] = None,
+    priority: Annotated[
+        int | None,
+        typer.Option(
+            help="Peering priority: the highest is active. Default with --peering: random, so "
+            "that replicas never tie (kopf freezes every operator of a tied priority)."
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
     """Run the operator against the cluster of the current kubeconfig (or in-cluster)."""
@@ -72,6 +79,7 @@ def run(
         peering=peering,
         liveness=liveness,
         metrics_port=metrics_port,
+        priority=priority,
         verbose=verbose,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Sequence
 
 import kopf
@@ -15,6 +16,7 @@ def run(
     peering: str | None,
     liveness: str | None,
     metrics_port: int | None = None,
+    priority: int | None = None,
     verbose: bool,
 ) -> None:
     """Run until interrupted; watch `namespaces`, or the whole cluster when empty."""
@@ -34,8 +36,24 @@ def run(
             namespaces=list(namespaces),
             standalone=peering is None,
             peering_name=peering,
+            priority=peering_priority(peering=peering, priority=priority),
             liveness_endpoint=liveness,
             # The startup handler (handlers/lifecycle.py) serves the metrics on this port.
             memo=kopf.Memo(metrics_port=metrics_port),
         )
     )
+
+
+PRIORITY_RANGE = 1_000_000
+
+
+def peering_priority(*, peering: str | None, priority: int | None) -> int | None:
+    """The kopf peering priority: the one given, or a random one when peering.
+
+    kopf pauses operators that see a peer of higher priority, and freezes all of them when two
+    share one (https://docs.kopf.dev/en/latest/peering/). Replicas of one Deployment cannot be
+    given distinct numbers, so each draws its own; the highest is active, the others stand by.
+    """
+    if priority is not None or peering is None:
+        return priority
+    return 1 + secrets.randbelow(PRIORITY_RANGE)
