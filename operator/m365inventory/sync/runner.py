@@ -73,6 +73,7 @@ class RunReport:
     synced: int = 0
     failed: dict[str, Failure] = field(default_factory=dict)
     unmatched: int = 0
+    unmatched_devices: int = 0
     contacts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     graph_requests: int = 0
     writes: int = 0
@@ -381,6 +382,7 @@ class Runner:
         await tenantmatches.apply_side_effects(ws, name=name, tenant_id=tenant_id, outcome=outcome)
         live = ws.tenant_matches.get(name) or {}
         contacts: dict[str, int] | None = None
+        devices: dict[str, int] | None = None
         synced: tuple[bool, str, str]
         failure = report.failed.get(tenant_id)
         if failure is not None:
@@ -401,6 +403,7 @@ class Runner:
                     tenant_match=name,
                     org_profile=profile,
                     org_facts=gathered,
+                    connector_body=body,
                 )
             except GraphError as error:
                 failure = report.failed[tenant_id] = classify(error)
@@ -410,6 +413,9 @@ class Runner:
                 report.synced += 1
                 if data.contacts is not None:
                     contacts = data.contacts.as_status()
+                if data.devices is not None:
+                    devices = data.devices.as_status()
+                    report.unmatched_devices += data.devices.unmatched
                     for field_name in ("created", "updated", "unchanged", "ambiguous"):
                         report.contacts[field_name] += getattr(data.contacts, field_name)
                 notes = "; ".join(data.notes)
@@ -442,7 +448,7 @@ class Runner:
                 or (ws.tenant_matches.get(name) or {}).get("metadata", {}).get("generation"),
                 synced=synced,
                 contacts=contacts,
-                devices=None,
+                devices=devices,
                 now=ws.now,
             ),
         )
@@ -573,7 +579,7 @@ class Runner:
             "tenantsSynced": report.synced,
             "tenantsFailed": len(report.failed),
             "unmatchedTenants": report.unmatched,
-            "unmatchedDevices": 0,
+            "unmatchedDevices": report.unmatched_devices,
             "contactsCreated": report.contacts["created"],
             "contactsUpdated": report.contacts["updated"],
             "contactsUnchanged": report.contacts["unchanged"],

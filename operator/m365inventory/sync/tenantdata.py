@@ -10,10 +10,12 @@ from typing import Any
 from m365inventory.graph import errors as graph_errors
 from m365inventory.graph import selects
 from m365inventory.graph.client import GraphClient
+from m365inventory.kube.store import Body
 from m365inventory.model import graph as g
 from m365inventory.model.connector import MicrosoftConnectorSpec
 from m365inventory.sync import facts
 from m365inventory.sync.contacts import ContactCounts, sync_contacts
+from m365inventory.sync.devices import DeviceCounts, sync_devices
 from m365inventory.sync.workspace import Workspace
 
 REPORT_NAMES_CONCEALED = "ReportNamesConcealed"
@@ -51,6 +53,7 @@ class TenantData:
     """What the data sync of one tenant did."""
 
     contacts: ContactCounts | None = None
+    devices: DeviceCounts | None = None
     users: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -81,6 +84,7 @@ async def sync_tenant_data(
     tenant_match: str,
     org_profile: g.Organization | None,
     org_facts: OrganizationFacts,
+    connector_body: Body | None = None,
 ) -> TenantData:
     """Sync one matched tenant into `organization`. Graph errors propagate to the caller."""
     settings = spec.sync
@@ -140,4 +144,16 @@ async def sync_tenant_data(
             if listed is not None:
                 group = group.model_copy(update={"members": listed})
             org_facts.groups.append(facts.group_record(group, contact_by_user=contact_by_user))
+
+    if settings.intune_devices and connector_body is not None:
+        result.devices = await sync_devices(
+            ws,
+            client=client,
+            connector=connector_body,
+            tenant_id=tenant_id,
+            organization=organization,
+            bitlocker_keys=settings.bitlocker_keys,
+            max_suggestions=spec.matching.max_suggestions,
+        )
+        result.notes.extend(result.devices.notes)
     return result

@@ -29,8 +29,11 @@ class Workspace:
     organizations: dict[str, Body] = field(default_factory=dict)
     tenant_matches: dict[str, Body] = field(default_factory=dict)
     contacts: dict[str, Body] = field(default_factory=dict)
+    configurations: dict[str, Body] = field(default_factory=dict)
+    device_matches: dict[str, Body] = field(default_factory=dict)
 
     contacts_loaded: bool = False
+    devices_loaded: bool = False
 
     @classmethod
     async def load(
@@ -48,6 +51,13 @@ class Workspace:
         if not self.contacts_loaded:
             self.contacts = await self._by_name(resources.CONTACT)
             self.contacts_loaded = True
+
+    async def load_devices(self) -> None:
+        """List the namespace's Configurations and DeviceMatches (once)."""
+        if not self.devices_loaded:
+            self.configurations = await self._by_name(resources.CONFIGURATION)
+            self.device_matches = await self._by_name(resources.DEVICE_MATCH)
+            self.devices_loaded = True
 
     async def refresh(self, kind: resources.Kind, name: str) -> Body | None:
         """Read one object again (another writer may have changed it since the listing)."""
@@ -68,6 +78,8 @@ class Workspace:
             resources.ORGANIZATION.kind: self.organizations,
             resources.TENANT_MATCH.kind: self.tenant_matches,
             resources.CONTACT.kind: self.contacts,
+            resources.CONFIGURATION.kind: self.configurations,
+            resources.DEVICE_MATCH.kind: self.device_matches,
         }[kind.kind]
 
     async def write_status(self, kind: resources.Kind, name: str, status: dict[str, Any]) -> bool:

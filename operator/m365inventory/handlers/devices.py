@@ -1,0 +1,31 @@
+"""DeviceMatch events: apply a changed decision at once (not at the next sync)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import kopf
+
+from m365inventory.handlers.runtime import runtime_of
+from m365inventory.model import resources
+from m365inventory.sync import devicematches
+from m365inventory.sync.runner import utcnow
+
+
+@kopf.on.event(resources.GROUP, resources.VERSION, resources.DEVICE_MATCH.plural)
+async def device_match_event(event: Any, body: kopf.Body, memo: Any, **_: Any) -> None:
+    if event.get("type") == "DELETED":
+        return
+    plain = copy.deepcopy(dict(body))
+    if not devicematches.needs_decision(plain):
+        return
+    runtime = runtime_of(memo)
+    namespace = str(body.metadata.namespace)
+    status = plain.get("status") or {}
+    labels = plain["metadata"].get("labels") or {}
+    connector_name = status.get("connector") or labels.get(resources.LABEL_CONNECTOR)
+    connector = runtime.scheduler.connector(namespace, connector_name) if connector_name else None
+    await devicematches.apply_device_decision(
+        store=runtime.store, body=plain, connector=connector, now=utcnow()
+    )

@@ -1,0 +1,551 @@
+"""Reconcile one DeviceMatch: device facts and decision → state, side effects, status.
+
+Shared by the scheduled sync (new facts, a batch of devices) and the decision handler (a spec
+edit on one device), so both always agree. A match writes the device's facts under the
+Configuration's `status.microsoft`, with the primary user's Contact (the reference's Smart
+Relate); reverting or changing it undoes that: a Configuration the match created is deleted,
+one that existed before only loses its Microsoft facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from m365inventory.kube.store import Body, Store
+from m365inventory.match import compare, normalise
+from m365inventory.match import devices as device_matching
+from m365inventory.model import resources
+from m365inventory.model.matches import MatchState
+from m365inventory.sync import conditions, device_decisions, naming
+from m365inventory.sync.locks import namespace_lock
+from m365inventory.sync.workspace import ANNOTATION_CREATED_BY, Workspace, owner_reference
+
+AWAITING_DISCOVERY = "AwaitingDiscovery"
+TENANT_NOT_MATCHED = "TenantNotMatched"
+MAX_DIFFERENCES = 32
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceSeen:
+    """One device as this run (or the decision handler) knows it."""
+
+    name: str
+    """The DeviceMatch's name."""
+    facts: dict[str, Any]
+    """`status.device` of the DeviceMatch (camelCase, no None values)."""
+
+    @property
+    def device_id(self) -> str:
+        return str(self.facts["deviceId"])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Matching:
+    """The matcher's findings for a batch, and the index they came from."""
+
+    results: dict[str, device_matching.DeviceMatchResult]
+    index: device_matching.ConfigurationIndex
+
+
+def _status(body: Mapping[str, Any] | None) -> dict[str, Any]:
+    return dict((body or {}).get("status") or {})
+
+
+def holders(ws: Workspace, *, exclude: str | None = None) -> dict[str, str]:
+    """Configuration → the DeviceMatch of a present device matched to it."""
+    held: dict[str, str] = {}
+    for name, body in ws.device_matches.items():
+        status = _status(body)
+        if name == exclude or status.get("state") != MatchState.MATCHED:
+            continue
+        if (status.get("device") or {}).get("removed"):
+            continue
+        if status.get("configuration"):
+            held[str(status["configuration"])] = name
+    return held
+
+
+def _binding(body: Mapping[str, Any]) -> str | None:
+    """The device id a DeviceMatch deliberately holds its Configuration for, if any.
+
+    A match stays bound while its decision stands or when it was automatic; a match whose
+    decision was removed (a revert) no longer binds.
+    """
+    status = _status(body)
+    spec = body.get("spec") or {}
+    if spec.get("decision") or status.get("matchedBy") == "Exact":
+        device_id = (status.get("device") or {}).get("deviceId")
+        return str(device_id) if device_id else None
+    return None
+
+
+def match(ws: Workspace, *, organization: str, devices: Sequence[DeviceSeen]) -> Matching:
+    """Match a batch of devices against the Organization's Configurations.
+
+    Configurations held by a present device outside the batch are left out: they are neither
+    matched nor suggested.
+    """
+    in_batch = {seen.device_id for seen in devices}
+    held = holders(ws)
+    bound: dict[str, str] = {}
+    excluded: set[str] = set()
+    for configuration, dm_name in held.items():
+        body = ws.device_matches[dm_name]
+        device_id = str((_status(body).get("device") or {}).get("deviceId") or "")
+        if device_id not in in_batch:
+            excluded.add(configuration)
+        elif (binding := _binding(body)) is not None:
+            bound[configuration] = binding
+    inputs = [
+        _configuration_input(name, body, device_id=bound.get(name))
+        for name, body in ws.configurations.items()
+        if (body.get("spec") or {}).get("organization") == organization and name not in excluded
+    ]
+    index = device_matching.ConfigurationIndex(inputs)
+    results = device_matching.match_devices(
+        devices=[device_input(seen.facts) for seen in devices], configurations=index
+    )
+    return Matching(results=results, index=index)
+
+
+def _configuration_input(
+    name: str, body: Mapping[str, Any], *, device_id: str | None
+) -> device_matching.Configuration:
+    spec = body.get("spec") or {}
+    return device_matching.Configuration(
+        key=name,
+        name=str(spec.get("displayName") or name),
+        serial=spec.get("serialNumber"),
+        macs=tuple(spec.get("macAddresses") or ()),
+        device_id=device_id,
+    )
+
+
+def device_input(facts: Mapping[str, Any]) -> device_matching.IntuneDevice:
+    return device_matching.IntuneDevice(
+        id=str(facts["deviceId"]),
+        name=facts.get("name"),
+        serial=facts.get("serialNumber"),
+        wifi_mac=facts.get("wifiMacAddress"),
+        ethernet_mac=facts.get("ethernetMacAddress"),
+        manufacturer=facts.get("manufacturer"),
+        model=facts.get("model"),
+    )
+
+
+def _candidates(found: Sequence[Any]) -> list[device_decisions.Candidate]:
+    return [
+        device_decisions.Candidate(name=s.key, score=s.score, evidence=tuple(s.evidence))
+        for s in found
+    ]
+
+
+def decide(
+    ws: Workspace,
+    *,
+    seen: DeviceSeen,
+    matching: Matching,
+    organization: str,
+    max_suggestions: int = 3,
+) -> tuple[device_decisions.DeviceOutcome, list[device_decisions.Candidate]]:
+    """The outcome for one DeviceMatch given the batch's matching result."""
+    live = ws.device_matches.get(seen.name) or {}
+    result = matching.results[seen.device_id]
+    taken = holders(ws, exclude=seen.name)
+    automatic = (
+        device_decisions.Automatic(configuration=result.configuration, rule=result.rule or "")
+        if result.configuration is not None and result.configuration not in taken
+        else None
+    )
+    exact = device_matching.serial_or_mac_candidates(
+        device=device_input(seen.facts), configurations=matching.index
+    )
+    suggestions = _candidates(result.suggestions)[:max_suggestions]
+    outcome = device_decisions.resolve_device(
+        spec=live.get("spec") or {},
+        live_status=_status(live),
+        automatic=automatic,
+        suggestions=suggestions,
+        exact_candidates=_candidates(exact),
+        configurations=frozenset(
+            name
+            for name, body in ws.configurations.items()
+            if (body.get("spec") or {}).get("organization") == organization
+        ),
+        taken=taken,
+        create_name=naming.configuration_name(
+            organization=organization,
+            device_name=seen.facts.get("name"),
+            device_id=seen.device_id,
+        ),
+    )
+    return outcome, suggestions
+
+
+def configuration_spec(*, facts: Mapping[str, Any], organization: str) -> dict[str, Any]:
+    """The spec of a Configuration created for a device (the only time spec is written)."""
+    macs = [str(facts[key]) for key in ("wifiMacAddress", "ethernetMacAddress") if facts.get(key)]
+    spec: dict[str, Any] = {
+        "organization": organization,
+        "displayName": str(facts.get("name") or facts["deviceId"])[:1024],
+        "configurationType": "Managed Device",
+        "macAddresses": macs,
+    }
+    if normalise.serial(facts.get("serialNumber")):
+        spec["serialNumber"] = facts["serialNumber"]
+    for key in ("manufacturer", "model"):
+        if facts.get(key):
+            spec[key] = facts[key]
+    return spec
+
+
+async def apply_side_effects(
+    ws: Workspace,
+    *,
+    seen: DeviceSeen,
+    outcome: device_decisions.DeviceOutcome,
+    organization: str,
+) -> None:
+    """Create the Configuration a decision asks for; undo a previous match that changed."""
+    if outcome.create is not None and outcome.create not in ws.configurations:
+        await ws.create(
+            resources.CONFIGURATION,
+            {
+                "metadata": {
+                    "name": outcome.create,
+                    "labels": {resources.LABEL_MANAGED_BY: "m365-inventory-operator"},
+                    "annotations": {ANNOTATION_CREATED_BY: seen.name},
+                },
+                "spec": configuration_spec(facts=seen.facts, organization=organization),
+            },
+        )
+    live = _status(ws.device_matches.get(seen.name))
+    previous = live.get("configuration") if live.get("state") == MatchState.MATCHED else None
+    if previous and previous != outcome.configuration:
+        await unbind(ws, configuration=previous, device_match=seen.name)
+
+
+async def unbind(ws: Workspace, *, configuration: str, device_match: str) -> None:
+    """Undo what matching a device to `configuration` caused."""
+    body = ws.configurations.get(configuration)
+    if body is None:
+        return
+    created_by = (body["metadata"].get("annotations") or {}).get(ANNOTATION_CREATED_BY)
+    if created_by == device_match:
+        await ws.delete(resources.CONFIGURATION, configuration)
+        return
+    microsoft = _status(body).get("microsoft") or {}
+    if microsoft.get("deviceMatch") not in (None, device_match):
+        return  # another device has been matched to it since
+    await clear_configuration(ws, configuration)
+
+
+async def clear_configuration(ws: Workspace, name: str) -> None:
+    """Remove the operator's facts from a Configuration people documented."""
+    status = {k: v for k, v in _status(ws.configurations.get(name)).items() if k != "kopf"}
+    if not status.get("microsoft") and not status.get("conditions"):
+        return
+    applied = await ws.store.clear_status(
+        resources.CONFIGURATION,
+        name=name,
+        namespace=ws.namespace,
+        fields=["microsoft", "conditions"],
+    )
+    ws.configurations[name] = applied
+
+
+def related_contact(
+    ws: Workspace, *, tenant_id: str, user_principal_name: str | None
+) -> str | None:
+    """The Contact matched to the device's primary user (the reference's Smart Relate)."""
+    wanted = normalise.email(user_principal_name)
+    if not wanted:
+        return None
+    found = sorted(
+        name
+        for name, body in ws.contacts.items()
+        if ((microsoft := _status(body).get("microsoft") or {}).get("tenantId") == tenant_id)
+        and normalise.email(microsoft.get("userPrincipalName")) == wanted
+    )
+    return found[0] if found else None
+
+
+def configuration_facts(
+    *,
+    facts: Mapping[str, Any],
+    device_match: str,
+    contact: str | None,
+    live: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """`status.microsoft` of the matched Configuration; BitLocker refs of the same device are
+    kept (the BitLocker step owns them)."""
+    live_microsoft = _status(live).get("microsoft") or {}
+    keys = (
+        live_microsoft.get("bitlockerKeys")
+        if live_microsoft.get("deviceId") == facts["deviceId"]
+        else None
+    )
+    macs = [str(facts[key]) for key in ("wifiMacAddress", "ethernetMacAddress") if facts.get(key)]
+    microsoft: dict[str, Any] = {
+        "tenantId": facts["tenantId"],
+        "deviceId": facts["deviceId"],
+        "deviceMatch": device_match,
+        "name": facts.get("name"),
+        "serialNumber": facts.get("serialNumber"),
+        "macAddresses": macs or None,
+        "operatingSystem": facts.get("operatingSystem"),
+        "osVersion": facts.get("osVersion"),
+        "manufacturer": facts.get("manufacturer"),
+        "model": facts.get("model"),
+        "complianceState": facts.get("complianceState"),
+        "lastCheckIn": facts.get("lastCheckIn"),
+        "primaryUser": facts.get("primaryUser"),
+        "relatedContact": contact,
+        "bitlockerKeys": keys or None,
+        "removed": facts.get("removed"),
+    }
+    return {k: v for k, v in microsoft.items() if v is not None}
+
+
+def differences(*, facts: Mapping[str, Any], configuration: Mapping[str, Any]) -> list[Any]:
+    """Fields where Microsoft and the Configuration's documentation differ (compare data).
+
+    Only fields a Configuration documents are compared: name, serial, MACs, make and model.
+    """
+    spec = configuration.get("spec") or {}
+    found = compare.compare_device(
+        microsoft=compare.DeviceFacts(
+            name=facts.get("name"),
+            serial=facts.get("serialNumber"),
+            macs=tuple(
+                str(facts[key])
+                for key in ("wifiMacAddress", "ethernetMacAddress")
+                if facts.get(key)
+            ),
+            manufacturer=facts.get("manufacturer"),
+            model=facts.get("model"),
+        ),
+        configuration=compare.DeviceFacts(
+            name=spec.get("displayName"),
+            serial=spec.get("serialNumber"),
+            macs=tuple(spec.get("macAddresses") or ()),
+            manufacturer=spec.get("manufacturer"),
+            model=spec.get("model"),
+        ),
+    )
+    return [
+        {
+            k: v
+            for k, v in {
+                "field": d.field,
+                "microsoft": d.microsoft[:1024],
+                "configuration": d.configuration[:1024] if d.configuration else None,
+            }.items()
+            if v is not None
+        }
+        for d in found[:MAX_DIFFERENCES]
+    ]
+
+
+def desired_status(
+    *,
+    connector: str,
+    facts: Mapping[str, Any],
+    outcome: device_decisions.DeviceOutcome,
+    suggestions: Sequence[device_decisions.Candidate],
+    configuration: Mapping[str, Any] | None,
+    live_status: Mapping[str, Any],
+    generation: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The complete operator-owned status of a DeviceMatch."""
+    conds = conditions.set_condition(
+        list(live_status.get("conditions") or []),
+        type=conditions.DECIDED,
+        status=outcome.decided,
+        reason=outcome.reason,
+        message=outcome.message,
+        now=now,
+        generation=generation,
+    )
+    matched = outcome.state == MatchState.MATCHED
+    return {
+        "connector": connector,
+        "device": dict(facts),
+        "state": outcome.state.value,
+        "configuration": outcome.configuration,
+        "matchedBy": outcome.matched_by.value if outcome.matched_by else None,
+        "suggestions": []
+        if matched
+        else [
+            {"name": s.name, "score": s.score, "evidence": list(s.evidence)[:8]}
+            for s in suggestions[:3]
+        ],
+        "differences": differences(facts=facts, configuration=configuration)
+        if matched and configuration is not None
+        else [],
+        "conditions": conds,
+        "observedGeneration": generation,
+    }
+
+
+def desired_metadata(*, connector: Body, tenant_id: str, state: MatchState) -> dict[str, Any]:
+    """Labels and owner the operator keeps on a DeviceMatch (people own spec)."""
+    return {
+        "labels": {
+            resources.LABEL_CONNECTOR: naming.label_value(connector["metadata"]["name"]),
+            resources.LABEL_TENANT: naming.label_value(tenant_id),
+            resources.LABEL_STATE: state.value,
+            resources.LABEL_MANAGED_BY: "m365-inventory-operator",
+        },
+        "ownerReferences": [owner_reference(connector)],
+    }
+
+
+async def reconcile(
+    ws: Workspace,
+    *,
+    connector: Body,
+    seen: DeviceSeen,
+    matching: Matching,
+    organization: str,
+    max_suggestions: int = 3,
+) -> device_decisions.DeviceOutcome:
+    """Decide one device, apply side effects, write the Configuration and the DeviceMatch."""
+    outcome, suggestions = decide(
+        ws, seen=seen, matching=matching, organization=organization, max_suggestions=max_suggestions
+    )
+    await apply_side_effects(ws, seen=seen, outcome=outcome, organization=organization)
+    live = ws.device_matches.get(seen.name) or {}
+    configuration = ws.configurations.get(outcome.configuration or "")
+    if outcome.state == MatchState.MATCHED and configuration is not None:
+        contact = related_contact(
+            ws,
+            tenant_id=str(seen.facts["tenantId"]),
+            user_principal_name=seen.facts.get("primaryUser"),
+        )
+        await ws.write_status(
+            resources.CONFIGURATION,
+            str(outcome.configuration),
+            {
+                "microsoft": configuration_facts(
+                    facts=seen.facts, device_match=seen.name, contact=contact, live=configuration
+                )
+            },
+        )
+    await ws.write_metadata(
+        resources.DEVICE_MATCH,
+        seen.name,
+        desired_metadata(
+            connector=connector, tenant_id=str(seen.facts["tenantId"]), state=outcome.state
+        ),
+    )
+    await ws.write_status(
+        resources.DEVICE_MATCH,
+        seen.name,
+        desired_status(
+            connector=connector["metadata"]["name"],
+            facts=seen.facts,
+            outcome=outcome,
+            suggestions=suggestions,
+            configuration=configuration,
+            live_status=_status(live),
+            generation=(ws.device_matches.get(seen.name) or {})
+            .get("metadata", {})
+            .get("generation"),
+            now=ws.now,
+        ),
+    )
+    return outcome
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def needs_decision(body: Body) -> bool:
+    """Has the spec changed since the operator last applied it?"""
+    return bool(body["metadata"].get("generation") != _status(body).get("observedGeneration"))
+
+
+async def apply_device_decision(
+    *, store: Store, body: Body, connector: Body | None, now: datetime
+) -> bool:
+    """Apply the decision in `body` at once; True when it was applied or refused in status.
+
+    The event's body may be stale, so the object is read again under the namespace lock (the
+    lock the sync holds while it reconciles a tenant's devices).
+    """
+    meta = body["metadata"]
+    namespace, name = meta["namespace"], meta["name"]
+    async with namespace_lock(namespace):
+        fresh = await store.get(resources.DEVICE_MATCH, name, namespace=namespace)
+        if fresh is None or not needs_decision(fresh):
+            return False
+        facts = _status(fresh).get("device")
+        if not facts or connector is None:
+            await _hold(
+                store,
+                body=fresh,
+                now=now,
+                reason=AWAITING_DISCOVERY,
+                message="the decision is applied when a connector in this namespace discovers "
+                "the device",
+            )
+            return False
+        ws = await Workspace.load(store=store, namespace=namespace, now=now)
+        await ws.load_devices()
+        tenant_id = str(facts["tenantId"])
+        tenant_match = ws.tenant_matches.get(
+            naming.tenant_match_name(connector=connector["metadata"]["name"], tenant_id=tenant_id)
+        )
+        tm_status = _status(tenant_match)
+        organization = tm_status.get("organization")
+        if tm_status.get("state") != MatchState.MATCHED or not organization:
+            await _hold(
+                store,
+                body=fresh,
+                now=now,
+                reason=TENANT_NOT_MATCHED,
+                message="the device's tenant is not matched to an Organization: decide its "
+                "TenantMatch first",
+            )
+            return False
+        seen = DeviceSeen(name=name, facts=dict(facts))
+        matching = match(ws, organization=str(organization), devices=[seen])
+        await reconcile(
+            ws,
+            connector=connector,
+            seen=seen,
+            matching=matching,
+            organization=str(organization),
+            max_suggestions=int(
+                ((connector.get("spec") or {}).get("matching") or {}).get("maxSuggestions") or 3
+            ),
+        )
+        return True
+
+
+async def _hold(store: Store, *, body: Body, now: datetime, reason: str, message: str) -> None:
+    """Say (once) why a decision waits."""
+    status = {k: v for k, v in _status(body).items() if k != "kopf"}
+    existing = conditions.get_condition(status.get("conditions") or [], conditions.DECIDED)
+    if existing is not None and existing.get("reason") == reason:
+        return
+    conds = conditions.set_condition(
+        status.get("conditions") or [],
+        type=conditions.DECIDED,
+        status="Unknown",
+        reason=reason,
+        message=message,
+        now=now,
+    )
+    meta = body["metadata"]
+    await store.apply_status(
+        resources.DEVICE_MATCH,
+        name=meta["name"],
+        namespace=meta["namespace"],
+        status={**status, "conditions": conds},
+    )
