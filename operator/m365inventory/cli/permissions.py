@@ -89,11 +89,19 @@ def _directory(profile: Profile, least: str) -> str:
 
 
 def _endpoints(feature: str, profile: Profile) -> list[tuple[str, str]]:
-    """(permission, endpoint) pairs one feature calls."""
+    """(permission, endpoint) pairs one feature calls; endpoints as the simulator counts them."""
     org = _directory(profile, "Organization.Read.All")
+    members = _directory(profile, "GroupMember.Read.All")
     table: dict[str, list[tuple[str, str]]] = {
         "partner": [
-            ("DelegatedAdminRelationship.Read.All", "GET /tenantRelationships/delegatedAdmin*")
+            (
+                "DelegatedAdminRelationship.Read.All",
+                "GET /tenantRelationships/delegatedAdminCustomers",
+            ),
+            (
+                "DelegatedAdminRelationship.Read.All",
+                "GET /tenantRelationships/delegatedAdminRelationships",
+            ),
         ],
         "contacts": [("User.Read.All", "GET /users"), (org, "GET /subscribedSkus")],
         "entraFields": [
@@ -104,36 +112,49 @@ def _endpoints(feature: str, profile: Profile) -> list[tuple[str, str]]:
         "locations": [],
         "groups": [
             ("User.Read.All", "GET /users"),
-            (_directory(profile, "GroupMember.Read.All"), "GET /groups, /groups/{id}/members"),
+            (members, "GET /groups"),
+            (members, "GET /groups/{id}/members"),
         ],
         "mailboxes": [
-            ("Reports.Read.All", "GET /reports/getMailboxUsageDetail"),
+            ("Reports.Read.All", "GET /reports/getMailboxUsageDetail(period={period})"),
             ("ReportSettings.Read.All", "GET /admin/reportSettings"),
             (org, "GET /subscribedSkus"),
         ],
         "intuneDevices": [
-            ("DeviceManagementManagedDevices.Read.All", "GET /deviceManagement/managedDevices")
+            ("DeviceManagementManagedDevices.Read.All", "GET /deviceManagement/managedDevices"),
+            (
+                "DeviceManagementManagedDevices.Read.All",
+                "GET /deviceManagement/managedDevices/{id}",
+            ),
         ],
         "bitlockerKeys": [
-            ("BitlockerKey.Read.All", "GET /informationProtection/bitlocker/recoveryKeys/{id}")
+            ("BitlockerKey.Read.All", "GET /informationProtection/bitlocker/recoveryKeys"),
+            (
+                "BitlockerKey.Read.All",
+                "GET /informationProtection/bitlocker/recoveryKeys/{id}?$select=key",
+            ),
         ],
     }
     return table[feature]
 
 
-def grants(*, features: list[str], profile: Profile = Profile.REFERENCE) -> list[Grant]:
-    """The permissions the features need, sorted by name; every sync reads the organization."""
+def needs(*, features: list[str], profile: Profile) -> list[tuple[str, str, str]]:
+    """(permission, endpoint, feature) for every call the features make."""
     unknown = sorted(set(features) - set(FEATURES))
     if unknown:
         raise ValueError(f"unknown feature(s) {', '.join(unknown)}; known: {', '.join(FEATURES)}")
-    reasons: dict[str, list[str]] = {}
-    pairs = [(_directory(profile, "Organization.Read.All"), "GET /organization (every tenant)")]
+    found = [(_directory(profile, "Organization.Read.All"), "GET /organization", "every sync")]
     for feature in features:
-        pairs.extend(
-            (perm, f"{endpoint} ({feature})") for perm, endpoint in _endpoints(feature, profile)
-        )
-    for permission, reason in pairs:
+        found.extend((perm, endpoint, feature) for perm, endpoint in _endpoints(feature, profile))
+    return found
+
+
+def grants(*, features: list[str], profile: Profile = Profile.REFERENCE) -> list[Grant]:
+    """The permissions the features need, sorted by name, each with the calls it grants."""
+    reasons: dict[str, list[str]] = {}
+    for permission, endpoint, feature in needs(features=features, profile=profile):
         listed = reasons.setdefault(permission, [])
+        reason = f"{endpoint} ({feature})"
         if reason not in listed:
             listed.append(reason)
     return [Grant(permission=p, reasons=tuple(reasons[p])) for p in sorted(reasons)]
