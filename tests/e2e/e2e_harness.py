@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,3 +253,27 @@ class Scenario:
     def match_state(self, connector: str, tenant_id: str) -> tuple[str | None, str | None]:
         status = (self.tenant_match(connector, tenant_id) or {}).get("status") or {}
         return status.get("state"), status.get("organization")
+
+
+def launch_operator(
+    *, args: list[str], kubeconfig: Path, log_path: Path, health_url: str, timeout: float = 60.0
+) -> OperatorProcess:
+    """Start `m365-inventory <args>` with `kubeconfig`; return once `health_url` answers."""
+    executable = shutil.which("m365-inventory", path=str(Path(sys.executable).parent))
+    assert executable is not None
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig), "PYTHONUNBUFFERED": "1"}
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [executable, *args], stdout=log, stderr=subprocess.STDOUT, env=env
+        )
+    handle = OperatorProcess(process=process, log_path=log_path)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(health_url, timeout=2):  # noqa: S310 - a local URL
+                return handle
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                handle.stop()
+                raise AssertionError(f"operator did not start:\n{handle.log_tail()}") from None
+            time.sleep(0.2)

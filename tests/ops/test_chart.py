@@ -1,0 +1,190 @@
+"""The Helm chart: lint, what it renders for each scope, its values schema, and a server-side
+dry run of every rendered manifest against the real control plane."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from ops_tools import CHART, find, helm, render, render_text, run
+
+from m365inventory.localcluster.access import ClusterAccess
+from m365inventory.model import resources
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EVERYTHING: dict[str, Any] = {
+    "prometheusRule": {"enabled": True},
+    "metrics": {"serviceMonitor": {"enabled": True}},
+    "networkPolicy": {"enabled": True},
+}
+KINDS = {
+    "microsoftconnectors",
+    "tenantmatches",
+    "devicematches",
+    "organizations",
+    "contacts",
+    "configurations",
+}
+
+
+def rules_of(role: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(apiGroup, resource, verb) triples a Role or ClusterRole grants."""
+    return [
+        (group, resource, verb)
+        for rule in role["rules"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+        for verb in rule["verbs"]
+    ]
+
+
+def test_helm_lint_passes() -> None:
+    for values in ([], ["--set", "watch.scope=Namespaces", "--set", "watch.namespaces={a,b}"]):
+        result = run(helm(), "lint", CHART, "--strict", "--kube-version", "1.33.0", *values)
+        assert "1 chart(s) linted, 0 chart(s) failed" in result.stdout
+
+
+def test_deployment_is_locked_down() -> None:
+    (deployment,) = find(render(), "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    security = container["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert container["resources"]["requests"]
+    assert container["resources"]["limits"]["memory"]
+    assert container["livenessProbe"]["httpGet"]["port"] == "probes"
+    assert container["readinessProbe"]["httpGet"]["port"] == "probes"
+    assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+    assert deployment["spec"]["replicas"] == 2
+    assert container["args"][:3] == [
+        "run",
+        "--metrics-port=8080",
+        "--liveness=http://0.0.0.0:8081/healthz",
+    ]
+    assert "--peering=inv-m365-inventory-operator" in container["args"]
+    assert not any(a.startswith("--namespace") for a in container["args"])
+
+
+def test_cluster_scope_rbac_is_least_privilege() -> None:
+    docs = render()
+    (operator_role,) = find(docs, "ClusterRole", "inv-m365-inventory-operator")
+    (discovery,) = find(docs, "ClusterRole", "inv-m365-inventory-operator-discovery")
+    granted = rules_of(operator_role) + rules_of(discovery)
+    assert not [g for g in granted if "*" in g], "no wildcards"
+    assert ("", "secrets", "get") in granted
+    assert ("", "secrets", "list") not in granted
+    assert ("", "secrets", "watch") not in granted
+    assert ("", "namespaces", "delete") not in granted
+    assert not [g for g in granted if g[0] == "rbac.authorization.k8s.io"]
+    assert {r for g, r, _ in granted if g == resources.GROUP} >= KINDS
+    assert ("kopf.dev", "clusterkopfpeerings", "patch") in granted
+    assert not find(docs, "Role")
+    assert not find(docs, "RoleBinding")
+    (peering,) = find(docs, "ClusterKopfPeering")
+    assert peering["metadata"]["name"] == "inv-m365-inventory-operator"
+
+
+def test_namespaces_scope_grants_only_the_listed_namespaces() -> None:
+    docs = render(values={"watch": {"scope": "Namespaces", "namespaces": ["team-a", "team-b"]}})
+    roles = find(docs, "Role")
+    assert sorted(r["metadata"]["namespace"] for r in roles) == ["team-a", "team-b"]
+    assert sorted(b["metadata"]["namespace"] for b in find(docs, "RoleBinding")) == [
+        "team-a",
+        "team-b",
+    ]
+    (cluster_role,) = find(docs, "ClusterRole")
+    assert rules_of(cluster_role) == [
+        ("apiextensions.k8s.io", "customresourcedefinitions", verb)
+        for verb in ("get", "list", "watch")
+    ]
+    assert ("kopf.dev", "kopfpeerings", "patch") in rules_of(roles[0])
+    assert sorted(p["metadata"]["namespace"] for p in find(docs, "KopfPeering")) == [
+        "team-a",
+        "team-b",
+    ]
+    (deployment,) = find(docs, "Deployment")
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert [a for a in args if a.startswith("--namespace")] == [
+        "--namespace=team-a",
+        "--namespace=team-b",
+    ]
+
+
+def test_optional_objects_render_only_when_enabled() -> None:
+    plain = {d["kind"] for d in render()}
+    assert plain == {
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Service",
+        "Deployment",
+        "ClusterKopfPeering",
+    }
+    full = {d["kind"] for d in render(values=EVERYTHING)}
+    assert full == plain | {"ServiceMonitor", "PrometheusRule", "NetworkPolicy"}
+    single = render(values={"replicaCount": 1, "peering": {"enabled": False}})
+    assert not find(single, "ClusterKopfPeering")
+    (deployment,) = find(single, "Deployment")
+    assert not [
+        a
+        for a in deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+        if a.startswith("--peering")
+    ]
+
+
+def test_chart_ships_the_crds_including_kopf_peering() -> None:
+    docs = render(include_crds=True)
+    names = {d["metadata"]["name"] for d in find(docs, "CustomResourceDefinition")}
+    assert {f"{kind}.{resources.GROUP}" for kind in KINDS} <= names
+    assert {"kopfpeerings.kopf.dev", "clusterkopfpeerings.kopf.dev"} <= names
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"replicaCount": 3, "peering": {"enabled": False}}, "value must be true"),
+        ({"watch": {"scope": "Namespaces", "namespaces": []}}, "minItems"),
+        ({"watch": {"scope": "Everywhere"}}, "value must be one of"),
+        ({"metrics": {"port": 0}}, "minimum"),
+        ({"replicas": 2}, "additional properties 'replicas' not allowed"),
+    ],
+)
+def test_values_schema_rejects_mistakes(values: dict[str, Any], message: str) -> None:
+    with pytest.raises(AssertionError, match=message):
+        render_text(values=values)
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("scope", ["Cluster", "Namespaces"])
+def test_rendered_manifests_pass_a_server_side_dry_run(
+    ops_cluster: ClusterAccess, scope: str
+) -> None:
+    kube = ops_cluster
+    suffix = uuid.uuid4().hex[:6]
+    home, watched = f"m365-system-{suffix}", f"team-{suffix}"
+    for name in (home, watched):
+        kube.kubectl("create", "namespace", name)
+    values = {**EVERYTHING, "watch": {"scope": scope, "namespaces": [watched]}}
+    text = render_text(namespace=home, values=values, include_crds=True)
+    docs = [d for d in yaml.safe_load_all(text) if d]
+    crds = [d for d in docs if d["kind"] == "CustomResourceDefinition"]
+    # CRDs first, for real (as helm does), with the monitoring stand-ins; then the rest dry.
+    kube.kubectl(
+        "apply", "--server-side", "--force-conflicts", "-f", "-", input=yaml.safe_dump_all(crds)
+    )
+    kube.kubectl("apply", "--server-side", "-f", str(FIXTURES / "monitoring-crds.yaml"))
+    kube.kubectl("wait", "--for=condition=established", "--timeout=60s", "crd", "--all")
+    rest = [d for d in docs if d["kind"] != "CustomResourceDefinition"]
+    applied = kube.kubectl(
+        "apply", "--dry-run=server", "-o", "name", "-f", "-", input=yaml.safe_dump_all(rest)
+    )
+    assert len(applied.stdout.split()) == len(rest)
+    kinds = {d["kind"] for d in rest}
+    assert {"Deployment", "PrometheusRule", "ServiceMonitor", "NetworkPolicy"} <= kinds
