@@ -265,14 +265,15 @@ def test_bitlocker_keys_live_only_in_secrets(scenario: Scenario) -> None:
     sim = scenario.sim
     contoso = scenario.customer("Contoso Ltd")
     fabrikam = scenario.customer("Fabrikam Ltd")
+    northwind = scenario.customer("Northwind Traders Ltd")
     values: list[str] = []
     devices: dict[str, ManagedDevice] = {}
-    for tenant_id, label in ((contoso, "C"), (fabrikam, "F")):
+    for tenant_id, label in ((contoso, "C"), (fabrikam, "F"), (northwind, "N")):
         _reset_devices(sim, tenant_id)
         device = _device(sim, tenant_id, 1, name=f"LAPTOP-{label}", serial=f"SER-{label}-1")
         devices[tenant_id] = device
         for number, volume in enumerate(("operatingSystemVolume", "fixedDataVolume")):
-            value = f"{number}1{label == 'C':d}234-567890-123456-789012-345678-901234-567890-1234"
+            value = f"{number}1{ord(label)}-567890-123456-789012-345678-901234-567890-1234"
             values.append(value)
             sim.world.require_tenant(tenant_id).recovery_keys.append(
                 RecoveryKey(
@@ -284,11 +285,18 @@ def test_bitlocker_keys_live_only_in_secrets(scenario: Scenario) -> None:
                 )
             )
     app = sim.world.apps[0]
+    # Fabrikam: no BitLocker permission (the list is 403); Northwind: ReadBasic only (the list
+    # works, each key read is 403).
     app.grants[fabrikam] = [p for p in app.grants[fabrikam] if not p.startswith("Bitlocker")]
+    app.grants[northwind] = [p for p in app.grants[northwind] if p != "BitlockerKey.Read.All"] + [
+        "BitlockerKey.ReadBasic.All"
+    ]
     scenario.organization("contoso", "Contoso Ltd")
     scenario.organization("fabrikam", "Fabrikam Ltd")
+    scenario.organization("northwind", "Northwind Traders Ltd")
     _configuration(scenario, "cfg-c", "contoso", serialNumber="SER-C-1")
     _configuration(scenario, "cfg-f", "fabrikam", serialNumber="SER-F-1")
+    _configuration(scenario, "cfg-n", "northwind", serialNumber="SER-N-1")
     scenario.connector("msp", sync={**DEVICES_SYNC, "bitlockerKeys": True})
     status = scenario.wait_synced("msp")
     assert status["phase"] == "OK", status
@@ -306,16 +314,21 @@ def test_bitlocker_keys_live_only_in_secrets(scenario: Scenario) -> None:
     refs = cfg_c["status"]["microsoft"]["bitlockerKeys"]
     assert {r["keyId"] for r in refs} == set(stored)
     assert {r["secretName"] for r in refs} == {secret_name}
-    cfg_f = scenario.get("configuration", "cfg-f") or {}
-    denied = next(c for c in cfg_f["status"]["conditions"] if c["type"] == "BitlockerKeysAvailable")
-    assert (denied["status"], denied["reason"]) == ("False", "PermissionMissing")
-    assert scenario.get("secret", f"bitlocker-msp-{devices[fabrikam].id}") is None
-    assert _state(scenario, devices[fabrikam]) == ("Matched", "cfg-f")
+    for tenant_id, name in ((fabrikam, "cfg-f"), (northwind, "cfg-n")):
+        body = scenario.get("configuration", name) or {}
+        denied = next(
+            c for c in body["status"]["conditions"] if c["type"] == "BitlockerKeysAvailable"
+        )
+        assert (denied["status"], denied["reason"]) == ("False", "PermissionMissing")
+        assert "bitlockerKeys" not in body["status"]["microsoft"]
+        assert scenario.get("secret", f"bitlocker-msp-{devices[tenant_id].id}") is None
+        assert _state(scenario, devices[tenant_id]) == ("Matched", name)
+    assert sim.counters.get(KEY_READS, status=403) == 2
 
-    reads = sim.counters.get(KEY_READS)
+    reads = sim.counters.get(KEY_READS, status=200)
     assert reads == 2
     again = scenario.request_sync("msp")
-    assert sim.counters.get(KEY_READS) == reads
+    assert sim.counters.get(KEY_READS, status=200) == reads
     assert again["summary"]["writes"] == 0, again["summary"]
 
     everything = scenario.kubectl(
@@ -326,6 +339,7 @@ def test_bitlocker_keys_live_only_in_secrets(scenario: Scenario) -> None:
         "json",
     )
     log = scenario.operator.log_text()
+    assert len(values) == 6
     for value in values:
         assert value not in everything
         assert value not in log
