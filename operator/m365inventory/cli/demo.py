@@ -362,7 +362,8 @@ def _run(
     while not stop.wait(1.0):
         if not operator.is_running():
             raise DemoError(f"the operator exited:\n{tail(operator.log_path)}")
-    raise _Interrupted
+    out.print("\nStopping …")
+    return 0 if ok else 1
 
 
 def _wait_for_liveness(*, port: int, operator: Any, stop: threading.Event, log_tail: Any) -> None:
