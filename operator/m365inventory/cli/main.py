@@ -89,9 +89,12 @@ def simulate(
     port: Annotated[int, typer.Option(help="HTTPS port (0: any free port).")] = 8443,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     state_dir: Annotated[
-        Path,
-        typer.Option(help="Where the CA, TLS key and credentials.json (mode 0600) are written."),
-    ] = Path(".simulator"),
+        Path | None,
+        typer.Option(
+            help="Where the CA, TLS key and credentials.json (mode 0600) are written. "
+            "Default: a new temporary directory."
+        ),
+    ] = None,
     fixture: Annotated[
         Path | None, typer.Option(help="A YAML/JSON world file instead of a generated world.")
     ] = None,
@@ -109,12 +112,15 @@ def simulate(
     address, endpoints.graphBaseUrl = the printed Graph URL and a Secret holding the printed
     CA. Client secrets are in credentials.json, never printed. See docs/simulator.md.
     """
+    import tempfile
+
     from m365inventory.cli import simulating
 
     shape = simulating.WorldShape(
         seed=seed, tenants=tenants, users=users, devices=devices, partner=not no_partner
     )
-    simulating.run(host=host, port=port, state_dir=state_dir, shape=shape, fixture=fixture)
+    directory = state_dir or Path(tempfile.mkdtemp(prefix="m365-simulator-"))
+    simulating.run(host=host, port=port, state_dir=directory, shape=shape, fixture=fixture)
 
 
 @app.command()
