@@ -15,7 +15,7 @@ import unicodedata
 
 MAX_NAME = 253
 MAX_LABEL = 63
-_NOT_NAME = re.compile(r"[^a-z0-9-]+")
+_NOT_NAME = re.compile(r"[^a-z0-9]+")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 

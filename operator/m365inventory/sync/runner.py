@@ -189,6 +189,7 @@ class Runner:
         key = (meta["namespace"], meta["name"])
         report = RunReport(trigger=trigger, started=self._clock())
         self.observer.run_started(namespace=key[0], connector=key[1])
+        log.info("connector %s/%s: sync started (%s)", key[0], key[1], trigger)
         started_monotonic = time.monotonic()
         writes_before = self._documentation_writes()
         generation = meta.get("generation")
@@ -249,6 +250,16 @@ class Runner:
             generation=generation,
             requested=requested,
             credentials_ok=credentials_ok,
+        )
+        log.info(
+            "connector %s/%s: sync finished: %s, %d tenants, %d failed, %d writes, %d requests",
+            key[0],
+            key[1],
+            phase,
+            report.tenants,
+            len(report.failed),
+            report.writes,
+            report.graph_requests,
         )
         self.observer.run_finished(
             namespace=key[0],
@@ -374,6 +385,7 @@ class Runner:
     ) -> None:
         tenant_id = tenant.tenant_id
         name = naming.tenant_match_name(connector=connector, tenant_id=tenant_id)
+        log.debug("connector %s/%s: tenant %s", ws.namespace, connector, tenant_id)
         if name in ws.tenant_matches:
             await ws.refresh(resources.TENANT_MATCH, name)
         outcome, suggestions = tenantmatches.decide(
@@ -413,11 +425,11 @@ class Runner:
                 report.synced += 1
                 if data.contacts is not None:
                     contacts = data.contacts.as_status()
+                    for field_name in ("created", "updated", "unchanged", "ambiguous"):
+                        report.contacts[field_name] += getattr(data.contacts, field_name)
                 if data.devices is not None:
                     devices = data.devices.as_status()
                     report.unmatched_devices += data.devices.unmatched
-                    for field_name in ("created", "updated", "unchanged", "ambiguous"):
-                        report.contacts[field_name] += getattr(data.contacts, field_name)
                 notes = "; ".join(data.notes)
                 synced = (
                     True,

@@ -32,6 +32,20 @@ def _version(body: Body) -> int:
         return 0
 
 
+def _merge(*, events: Body, ours: Body | None) -> Body:
+    """The connector as best known: metadata and spec from the watch (only people change
+    them), status from whichever is newer, the watch or the operator's own last write.
+
+    A run writes status while events keep arriving; taking whole bodies by resourceVersion
+    would drop an annotation (a sync request) that arrived between two of our writes.
+    """
+    merged = copy.deepcopy(events)
+    if ours is not None and _version(ours) > _version(events):
+        merged["status"] = copy.deepcopy(ours.get("status") or {})
+        merged["metadata"]["resourceVersion"] = ours["metadata"].get("resourceVersion")
+    return merged
+
+
 class Scheduler:
     """Keeps one sync loop per connector and at most `concurrency` syncs at a time."""
 
@@ -54,9 +68,7 @@ class Scheduler:
         """A connector was listed, added or modified: remember it and let its loop look."""
         meta = body["metadata"]
         key = (meta["namespace"], meta["name"])
-        known = self._bodies.get(key)
-        if known is None or _version(body) >= _version(known):
-            self._bodies[key] = copy.deepcopy(body)
+        self._bodies[key] = _merge(events=body, ours=self._bodies.get(key))
         if key not in self._tasks or self._tasks[key].done():
             self._wake[key] = asyncio.Event()
             self._tasks[key] = asyncio.create_task(self._loop(key), name=f"sync {key[0]}/{key[1]}")
@@ -94,9 +106,9 @@ class Scheduler:
         await self.runner.close()
 
     def _keep(self, key: Key, body: Body) -> None:
+        """Remember the status a run wrote, without losing events that arrived meanwhile."""
         known = self._bodies.get(key)
-        if known is None or _version(body) >= _version(known):
-            self._bodies[key] = body
+        self._bodies[key] = body if known is None else _merge(events=known, ours=body)
 
     async def _loop(self, key: Key) -> None:
         while key in self._bodies:

@@ -20,7 +20,8 @@ from m365inventory.model.matches import MatchState
 from m365inventory.sync import conditions, decisions, naming
 from m365inventory.sync.workspace import ANNOTATION_CREATED_BY, Workspace, owner_reference
 
-DUPLICATE_THRESHOLD = 90
+DUPLICATE_THRESHOLD = 80
+"""Organizations this similar to a tenant make CreateOrganization ask for `force`."""
 
 
 @dataclass(frozen=True, slots=True)
