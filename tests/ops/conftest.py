@@ -8,7 +8,7 @@ sharing the session's (where the e2e suite's cluster-admin operator watches ever
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -38,3 +38,16 @@ def simulator() -> Iterator[Simulator]:
     )
     with Simulator(world) as sim:
         yield sim
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test that ran an operator shows the tail of its log."""
+    report: pytest.TestReport = yield
+    installed = getattr(item, "funcargs", {}).get("installed")
+    operator = getattr(installed, "operator", None)
+    if report.failed and operator is not None:
+        report.sections.append(("operator log (tail)", operator.log_tail(80)))
+    return report
