@@ -100,8 +100,13 @@ def test_namespaces_scope_grants_only_the_listed_namespaces() -> None:
         "team-b",
     ]
     (cluster_role,) = find(docs, "ClusterRole")
+    # Cluster-wide, only reads of CRDs and namespace names (kopf's discovery).
     assert rules_of(cluster_role) == [
-        ("apiextensions.k8s.io", "customresourcedefinitions", verb)
+        (group, resource, verb)
+        for group, resource in [
+            ("apiextensions.k8s.io", "customresourcedefinitions"),
+            ("", "namespaces"),
+        ]
         for verb in ("get", "list", "watch")
     ]
     assert ("kopf.dev", "kopfpeerings", "patch") in rules_of(roles[0])
