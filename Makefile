@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv controlplane crds lint test test-fast demo bench clean
+.PHONY: help venv controlplane helm promtool tools chart-check crds lint test test-fast demo bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -23,6 +23,20 @@ venv: $(STAMP) ## Create .venv with the package and its development tools
 controlplane: ## Build (first time) or reuse etcd, kube-apiserver and kube-controller-manager
 	hack/build-controlplane.sh
 
+helm: ## Build (first time) or reuse helm, pinned, in the cache outside the repository
+	hack/build-helm.sh >/dev/null
+
+# promtool ships in Debian's prometheus package (root on CI; sudo elsewhere).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+promtool: ## Install promtool (Debian's prometheus package) when it is missing
+	@command -v promtool >/dev/null || { $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends prometheus; }
+
+tools: helm promtool ## The operations tools the tests use (helm, promtool)
+
+chart-check: $(STAMP) controlplane tools ## Alert rules (promtool), chart lint/template/dry run, RBAC e2e
+	$(BIN)/pytest tests/ops
+
 crds: $(STAMP) ## Regenerate the CRDs from the API models
 	$(BIN)/m365-inventory crds --out crds --out charts/m365-inventory-operator/crds
 
@@ -32,7 +46,7 @@ lint: $(STAMP) ## ruff, mypy --strict, import-linter contracts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: $(STAMP) controlplane lint ## Everything CI runs: lint, unit, integration and end-to-end tests
+test: $(STAMP) controlplane tools lint ## Everything CI runs: lint, unit, integration and end-to-end tests
 	$(BIN)/pytest
 
 test-fast: $(STAMP) ## Only the tests that need no control plane
