@@ -3,7 +3,8 @@
 One list call per tenant; Ethernet MACs (null in Graph's list) are read per device by
 `$batch`, and only for devices new to the operator or changed since the last sync (their
 `lastSyncDateTime` moved): an unchanged tenant costs one list call and zero writes. Devices
-gone from Intune are recorded on their DeviceMatch and Configuration, never deleted.
+gone from Intune are recorded on their DeviceMatch and Configuration, never deleted, unless the
+connector's removalPolicy is Delete and the operator created the Configuration.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from m365inventory.graph.client import GraphClient
 from m365inventory.kube.store import Body
 from m365inventory.model import graph as g
 from m365inventory.model import resources
+from m365inventory.model.connector import RemovalPolicy
 from m365inventory.model.matches import MatchState
 from m365inventory.sync import bitlocker, conditions, devicematches, naming
-from m365inventory.sync.workspace import Workspace
+from m365inventory.sync.workspace import ANNOTATION_CREATED_BY, Workspace
 
 
 @dataclass
@@ -122,6 +124,7 @@ async def sync_devices(
     organization: str,
     bitlocker_keys: bool,
     max_suggestions: int = 3,
+    removal: RemovalPolicy = RemovalPolicy.RETAIN,
 ) -> DeviceCounts:
     """Match, record and (with `bitlocker_keys`) secure the tenant's Intune devices."""
     await ws.load_devices()
@@ -167,7 +170,11 @@ async def sync_devices(
         else:
             counts.unmatched += 1
     counts.removed = await _record_removed(
-        ws, connector=connector_name, tenant_id=tenant_id, present=set(names.values())
+        ws,
+        connector=connector_name,
+        tenant_id=tenant_id,
+        present=set(names.values()),
+        removal=removal,
     )
     if bitlocker_keys:
         report = await bitlocker.sync_bitlocker(
@@ -178,9 +185,10 @@ async def sync_devices(
 
 
 async def _record_removed(
-    ws: Workspace, *, connector: str, tenant_id: str, present: set[str]
+    ws: Workspace, *, connector: str, tenant_id: str, present: set[str], removal: RemovalPolicy
 ) -> int:
-    """DeviceMatches of this tenant whose device left Intune: marked removed, kept."""
+    """DeviceMatches of this tenant whose device left Intune: marked removed, kept. With
+    removalPolicy Delete, a Configuration the operator created for the device is deleted."""
     removed = 0
     for name, body in list(ws.device_matches.items()):
         status = body.get("status") or {}
@@ -200,7 +208,10 @@ async def _record_removed(
         if status.get("state") != MatchState.MATCHED or config_body is None:
             continue
         microsoft = (config_body.get("status") or {}).get("microsoft") or {}
-        if microsoft.get("deviceId") == facts.get("deviceId"):
+        created_by = (config_body["metadata"].get("annotations") or {}).get(ANNOTATION_CREATED_BY)
+        if removal == RemovalPolicy.DELETE and created_by == name:
+            await ws.delete(resources.CONFIGURATION, str(configuration))
+        elif microsoft.get("deviceId") == facts.get("deviceId"):
             await ws.write_status(
                 resources.CONFIGURATION,
                 str(configuration),

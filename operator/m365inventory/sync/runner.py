@@ -46,6 +46,7 @@ from m365inventory.sync.workspace import Workspace
 
 log = logging.getLogger(__name__)
 HISTORY = 10
+FRESH_START_TRIGGERS = frozenset({"Requested", "SpecChanged"})
 PROGRESS_EVERY_SECONDS = 5.0
 Connect = Callable[[credentials.ConnectionSettings], GraphConnection]
 
@@ -118,11 +119,14 @@ class Runner:
         self.observer.connection_opened(namespace=key[0], connector=key[1], connection=connection)
         return connection
 
-    async def forget(self, namespace: str, name: str) -> None:
-        """The connector is gone: close its connection."""
-        cached = self._connections.pop((namespace, name), None)
+    async def _drop_connection(self, key: tuple[str, str]) -> None:
+        cached = self._connections.pop(key, None)
         if cached is not None:
             await cached[1].aclose()
+
+    async def forget(self, namespace: str, name: str) -> None:
+        """The connector is gone: close its connection."""
+        await self._drop_connection((namespace, name))
         self.observer.connector_removed(namespace=namespace, connector=name)
 
     # ------------------------------------------------------------------ status helpers
@@ -221,6 +225,10 @@ class Runner:
         try:
             spec = MicrosoftConnectorSpec.model_validate(body.get("spec") or {})
             settings = await credentials.resolve(self.store, spec=spec, namespace=key[0])
+            if trigger in FRESH_START_TRIGGERS and self.failures[key]:
+                # MSAL remembers a failed token request for 60 s (its throttling cache); a
+                # person who fixed consent and asked for a sync expects a real new attempt.
+                await self._drop_connection(key)
             connection = await self._connection(key, settings)
             graph_before = connection.counters.total()
             discovered = await discover(connection, spec=spec)

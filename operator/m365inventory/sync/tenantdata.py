@@ -154,6 +154,7 @@ async def sync_tenant_data(
             organization=organization,
             bitlocker_keys=settings.bitlocker_keys,
             max_suggestions=spec.matching.max_suggestions,
+            removal=spec.removal_policy,
         )
         result.notes.extend(result.devices.notes)
     return result
