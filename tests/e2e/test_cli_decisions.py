@@ -129,3 +129,36 @@ def test_git_mode_writes_manifests_that_kubectl_applies(scenario: Scenario, tmp_
             and scenario.match_state("msp", northwind) == ("Matched", "northwind-traders-ltd")
         ),
     )
+
+
+def test_bulk_ignore_of_intune_devices(scenario: Scenario) -> None:
+    scenario.organization("contoso", "Contoso Ltd")
+    scenario.connector(
+        "msp", sync={"contacts": False, "intuneDevices": True}, extra={"interval": "168h"}
+    )
+    assert scenario.wait_synced("msp")["phase"] == "OK"
+    devices = scenario.wait("device matches", lambda: scenario.list("devicematch"))
+    unsuggested = [d["metadata"]["name"] for d in devices if not d["status"].get("suggestions")]
+    assert unsuggested
+
+    listed = cli(scenario, "decisions", "list", "-n", scenario.namespace, "--kind", "devices")
+    assert all(name in listed.stdout for name in unsuggested)
+    cli(
+        scenario,
+        "decisions",
+        "ignore",
+        "-n",
+        scenario.namespace,
+        "--kind",
+        "devices",
+        "--without-suggestion",
+    )
+
+    def states() -> set[str]:
+        return {
+            (d.get("status") or {}).get("state", "")
+            for d in scenario.list("devicematch")
+            if d["metadata"]["name"] in unsuggested
+        }
+
+    scenario.wait("the devices to be ignored", lambda: states() == {"Ignored"})
