@@ -343,3 +343,36 @@ def test_bitlocker_keys_live_only_in_secrets(scenario: Scenario) -> None:
     for value in values:
         assert value not in everything
         assert value not in log
+
+
+def test_removed_devices_are_recorded_and_created_configurations_go_by_policy(
+    scenario: Scenario,
+) -> None:
+    sim = scenario.sim
+    contoso = scenario.customer("Contoso Ltd")
+    _reset_devices(sim, contoso)
+    created_for = _device(sim, contoso, 1, name="TEMP-LAPTOP")
+    documented = _device(sim, contoso, 2, name="DESK-1", serial="SER-DESK-1")
+    scenario.organization("contoso", "Contoso Ltd")
+    _configuration(scenario, "desk-1", "contoso", serialNumber="SER-DESK-1")
+    scenario.connector(
+        "msp", sync=DEVICES_SYNC, extra={"interval": "168h", "removalPolicy": "Delete"}
+    )
+    scenario.wait_synced("msp")
+    _decide(scenario, created_for, {"decision": "CreateConfiguration"})
+    scenario.wait("create", lambda: _state(scenario, created_for)[0] == "Matched")
+    created_name = str(_state(scenario, created_for)[1])
+    assert _state(scenario, documented) == ("Matched", "desk-1")
+
+    sim.world.delete_device(contoso, created_for.id)
+    sim.world.delete_device(contoso, documented.id)
+    scenario.request_sync("msp")
+    assert scenario.get("configuration", created_name) is None
+    kept = scenario.get("configuration", "desk-1") or {}
+    assert kept["status"]["microsoft"]["removed"] is True
+    for device in (created_for, documented):
+        assert _dm(scenario, device)["status"]["device"]["removed"] is True
+    tm = scenario.tenant_match("msp", contoso) or {}
+    assert tm["status"]["devices"]["total"] == 0
+    again = scenario.request_sync("msp")
+    assert again["summary"]["writes"] == 0, again["summary"]
