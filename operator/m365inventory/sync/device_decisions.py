@@ -9,7 +9,7 @@ match exists: "try those first"), or ignore the device. No decision is a revert.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,7 +94,7 @@ def resolve_device(
     automatic: Automatic | None,
     suggestions: Sequence[Candidate],
     exact_candidates: Sequence[Candidate],
-    configurations: frozenset[str],
+    configurations: Set[str],
     taken: Mapping[str, str],
     create_name: str,
 ) -> DeviceOutcome:

@@ -9,7 +9,7 @@ one that existed before only loses its Microsoft facts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -44,10 +44,39 @@ class DeviceSeen:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Matching:
-    """The matcher's findings for a batch, and the index they came from."""
+    """The matcher's findings for a batch, the index they came from, and what the batch's
+    decisions change as they are applied (kept here so each device costs O(1), not O(n))."""
 
     results: dict[str, device_matching.DeviceMatchResult]
     index: device_matching.ConfigurationIndex
+    held: dict[str, str]
+    """Configuration → the DeviceMatch holding it, updated as devices are reconciled."""
+    holding: dict[str, str]
+    """The reverse: DeviceMatch → the Configuration it holds."""
+    configurations: set[str]
+    """The Organization's Configurations, including those created during the batch."""
+    contacts: dict[tuple[str, str], str]
+    """Smart Relate's index of the namespace's Contacts (see `contact_index`)."""
+
+
+class _HeldByOthers(Mapping[str, str]):
+    """`held` as seen by one DeviceMatch: without the Configuration it holds itself."""
+
+    def __init__(self, held: Mapping[str, str], me: str) -> None:
+        self._held = held
+        self._me = me
+
+    def __getitem__(self, key: str) -> str:
+        holder = self._held[key]
+        if holder == self._me:
+            raise KeyError(key)
+        return holder
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key, holder in self._held.items() if holder != self._me)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _status(body: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -108,7 +137,18 @@ def match(ws: Workspace, *, organization: str, devices: Sequence[DeviceSeen]) ->
     results = device_matching.match_devices(
         devices=[device_input(seen.facts) for seen in devices], configurations=index
     )
-    return Matching(results=results, index=index)
+    return Matching(
+        results=results,
+        index=index,
+        held=held,
+        holding={dm_name: configuration for configuration, dm_name in held.items()},
+        contacts=contact_index(ws.contacts),
+        configurations={
+            name
+            for name, body in ws.configurations.items()
+            if (body.get("spec") or {}).get("organization") == organization
+        },
+    )
 
 
 def _configuration_input(
@@ -154,7 +194,7 @@ def decide(
     """The outcome for one DeviceMatch given the batch's matching result."""
     live = ws.device_matches.get(seen.name) or {}
     result = matching.results[seen.device_id]
-    taken = holders(ws, exclude=seen.name)
+    taken = _HeldByOthers(matching.held, seen.name)
     automatic = (
         device_decisions.Automatic(configuration=result.configuration, rule=result.rule or "")
         if result.configuration is not None and result.configuration not in taken
@@ -170,11 +210,7 @@ def decide(
         automatic=automatic,
         suggestions=suggestions,
         exact_candidates=_candidates(exact),
-        configurations=frozenset(
-            name
-            for name, body in ws.configurations.items()
-            if (body.get("spec") or {}).get("organization") == organization
-        ),
+        configurations=matching.configurations,
         taken=taken,
         create_name=naming.configuration_name(
             organization=organization,
@@ -257,20 +293,23 @@ async def clear_configuration(ws: Workspace, name: str) -> None:
     ws.configurations[name] = applied
 
 
+def contact_index(contacts: Mapping[str, Body]) -> dict[tuple[str, str], str]:
+    """(tenant ID, normalised username) → the Contact matched to that user (Smart Relate)."""
+    index: dict[tuple[str, str], str] = {}
+    for name in sorted(contacts):
+        microsoft = _status(contacts[name]).get("microsoft") or {}
+        username = normalise.email(microsoft.get("userPrincipalName"))
+        if microsoft.get("tenantId") and username:
+            index.setdefault((str(microsoft["tenantId"]), username), name)
+    return index
+
+
 def related_contact(
-    ws: Workspace, *, tenant_id: str, user_principal_name: str | None
+    index: Mapping[tuple[str, str], str], *, tenant_id: str, user_principal_name: str | None
 ) -> str | None:
-    """The Contact matched to the device's primary user (the reference's Smart Relate)."""
+    """The Contact of the device's primary user (the reference's Smart Relate), if any."""
     wanted = normalise.email(user_principal_name)
-    if not wanted:
-        return None
-    found = sorted(
-        name
-        for name, body in ws.contacts.items()
-        if ((microsoft := _status(body).get("microsoft") or {}).get("tenantId") == tenant_id)
-        and normalise.email(microsoft.get("userPrincipalName")) == wanted
-    )
-    return found[0] if found else None
+    return index.get((tenant_id, wanted)) if wanted else None
 
 
 def configuration_facts(
@@ -419,11 +458,19 @@ async def reconcile(
         ws, seen=seen, matching=matching, organization=organization, max_suggestions=max_suggestions
     )
     await apply_side_effects(ws, seen=seen, outcome=outcome, organization=organization)
+    if outcome.create is not None:
+        matching.configurations.add(outcome.create)
+    previous = matching.holding.pop(seen.name, None)
+    if previous is not None and matching.held.get(previous) == seen.name:
+        del matching.held[previous]
+    if outcome.state == MatchState.MATCHED and outcome.configuration:
+        matching.held[outcome.configuration] = seen.name
+        matching.holding[seen.name] = outcome.configuration
     live = ws.device_matches.get(seen.name) or {}
     configuration = ws.configurations.get(outcome.configuration or "")
     if outcome.state == MatchState.MATCHED and configuration is not None:
         contact = related_contact(
-            ws,
+            matching.contacts,
             tenant_id=str(seen.facts["tenantId"]),
             user_principal_name=seen.facts.get("primaryUser"),
         )
