@@ -331,6 +331,23 @@ def test_bitlocker_keys_live_only_in_secrets(scenario: Scenario) -> None:
     assert sim.counters.get(KEY_READS, status=200) == reads
     assert again["summary"]["writes"] == 0, again["summary"]
 
+    rotated = "999999-888888-777777-666666-555555-444444-333333-222222"
+    values.append(rotated)
+    sim.world.require_tenant(contoso).recovery_keys.append(
+        RecoveryKey(
+            id=f"2eeeeeee-0000-4000-8000-{contoso[-12:]}",
+            created_date_time="2026-06-01T00:00:00Z",
+            device_id=devices[contoso].azure_ad_device_id,
+            key=rotated,
+        )
+    )
+    scenario.request_sync("msp")
+    assert sim.counters.get(KEY_READS, status=200) == reads + 1  # only the new key ID
+    secret = scenario.get("secret", secret_name) or {}
+    assert len(secret["data"]) == 3
+    cfg_c = scenario.get("configuration", "cfg-c") or {}
+    assert len(cfg_c["status"]["microsoft"]["bitlockerKeys"]) == 3
+
     everything = scenario.kubectl(
         "get",
         "microsoftconnectors,tenantmatches,devicematches,organizations,contacts,"
@@ -339,7 +356,7 @@ def test_bitlocker_keys_live_only_in_secrets(scenario: Scenario) -> None:
         "json",
     )
     log = scenario.operator.log_text()
-    assert len(values) == 6
+    assert len(values) == 7
     for value in values:
         assert value not in everything
         assert value not in log
