@@ -596,3 +596,63 @@ async def _hold(store: Store, *, body: Body, now: datetime, reason: str, message
         namespace=meta["namespace"],
         status={**status, "conditions": conds},
     )
+
+
+# --------------------------------------------------------------------------- tenant revert
+
+
+async def release_tenant(ws: Workspace, *, tenant_id: str, now: datetime) -> int:
+    """The tenant is no longer matched: undo its devices' matches; returns how many.
+
+    Each matched DeviceMatch of the tenant becomes Unmatched (its decision in spec stays, and
+    applies again when the tenant is matched again); its Configuration loses the device's facts,
+    or is deleted if the match created it. Call it where a TenantMatch's match is undone.
+    """
+    await ws.load_devices()
+    released = 0
+    for name, body in sorted(ws.device_matches.items()):
+        status = _status(body)
+        if (status.get("device") or {}).get("tenantId") != tenant_id:
+            continue
+        if status.get("state") != MatchState.MATCHED:
+            continue
+        if status.get("configuration"):
+            await unbind(ws, configuration=str(status["configuration"]), device_match=name)
+        meta = body["metadata"]
+        live_labels = meta.get("labels") or {}
+        labels = {
+            key: live_labels[key]
+            for key in (
+                resources.LABEL_CONNECTOR,
+                resources.LABEL_TENANT,
+                resources.LABEL_MANAGED_BY,
+            )
+            if key in live_labels
+        }
+        labels[resources.LABEL_STATE] = MatchState.UNMATCHED.value
+        await ws.write_metadata(
+            resources.DEVICE_MATCH,
+            name,
+            {"labels": labels, "ownerReferences": meta.get("ownerReferences") or []},
+        )
+        conds = conditions.set_condition(
+            status.get("conditions") or [],
+            type=conditions.DECIDED,
+            status=False,
+            reason=TENANT_NOT_MATCHED,
+            message="the device's tenant is no longer matched to an Organization",
+            now=now,
+        )
+        await ws.write_status(
+            resources.DEVICE_MATCH,
+            name,
+            {
+                "state": MatchState.UNMATCHED.value,
+                "configuration": None,
+                "matchedBy": None,
+                "differences": [],
+                "conditions": conds,
+            },
+        )
+        released += 1
+    return released
