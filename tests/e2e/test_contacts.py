@@ -67,6 +67,9 @@ def test_users_match_by_alias_then_username_then_name_or_are_created(scenario: S
     assert tm is not None
     assert tm["status"]["contacts"] == {"total": 10, "matched": 8, "unmatched": 2, "ignored": 0}
     assert status["summary"]["contactsAmbiguous"] == 2
+    flag = next(c for c in tm["status"]["conditions"] if c["type"] == "ContactsAmbiguous")
+    assert flag["status"] == "True"
+    assert "olivia.smith3@contoso.com, olivia.smith8@contoso.com" in flag["message"]
     # Five created (Quinn Lewis, Noah Walker, Ben Smith, Emma Baker, Isla Brown).
     assert status["summary"]["contactsCreated"] == 5
     untouched = scenario.get("m365contact", "c-elsewhere")

@@ -143,3 +143,35 @@ def test_single_tenant_connector_matches_its_tenant_by_name(scenario: Scenario) 
     assert microsoft["licenses"]
     assert microsoft["locations"][0]["city"] == "Seattle"
     assert microsoft["groups"]
+
+
+def test_revert_undoes_what_the_match_caused_and_keeps_existing_contacts(
+    scenario: Scenario,
+) -> None:
+    scenario.organization("customer-a", "Customer A")
+    scenario.contact("existing-ben", "customer-a", emails=["ben.smith6@contoso.com"])
+    contoso = scenario.customer("Contoso Ltd")
+    scenario.connector("msp", extra={"interval": "168h"})
+    scenario.wait_synced("msp")
+    scenario.decide("msp", contoso, {"decision": "MatchTo", "organizationName": "customer-a"})
+
+    def contacts_synced() -> bool:
+        return len(scenario.list("m365contact")) == 10
+
+    scenario.wait("contacts of the newly matched tenant", contacts_synced)
+    ben = scenario.get("m365contact", "existing-ben")
+    assert ben is not None
+    assert ben["status"]["microsoft"]["userPrincipalName"] == "ben.smith6@contoso.com"
+    org = scenario.get("organization", "customer-a")
+    assert org is not None
+    assert org["status"]["microsoft"]["tenants"][0]["tenantId"] == contoso
+
+    scenario.decide("msp", contoso, None)
+    scenario.wait("revert", lambda: scenario.match_state("msp", contoso) == ("Unmatched", None))
+    remaining = scenario.list("m365contact")
+    assert [c["metadata"]["name"] for c in remaining] == ["existing-ben"]
+    assert "microsoft" not in (remaining[0].get("status") or {})
+    assert remaining[0]["spec"]["emails"] == ["ben.smith6@contoso.com"]
+    org = scenario.get("organization", "customer-a")
+    assert org is not None
+    assert "microsoft" not in (org.get("status") or {})

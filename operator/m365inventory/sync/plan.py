@@ -15,15 +15,14 @@ def contains(live: Any, desired: Any) -> bool:
     """True when every field of `desired` has the same value in `live`.
 
     Mappings are compared key by key (extra keys in `live` are fine: someone else owns them);
-    lists and scalars must be equal. `None` in `desired` means "absent" in `live`.
+    lists and scalars must be equal. None, [] or {} in `desired` mean "absent or empty" in
+    `live`.
     """
     if isinstance(desired, Mapping):
         if not isinstance(live, Mapping):
             return False
         return all(
-            (key not in live or live[key] is None)
-            if value is None
-            else (key in live and contains(live[key], value))
+            _empty(live.get(key)) if _empty(value) else (key in live and contains(live[key], value))
             for key, value in desired.items()
         )
     if isinstance(desired, list):
@@ -33,6 +32,21 @@ def contains(live: Any, desired: Any) -> bool:
             and all(contains(a, b) for a, b in zip(live, desired, strict=True))
         )
     return bool(live == desired)
+
+
+def _empty(value: Any) -> bool:
+    """None, [] and {} all mean "no value": the API server and clients drop empty fields."""
+    return value is None or value == [] or value == {}
+
+
+def without_empty(value: Any) -> Any:
+    """`value` with None, [] and {} fields removed from every mapping (lists keep items)."""
+    if isinstance(value, Mapping):
+        cleaned = {k: without_empty(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if not _empty(v)}
+    if isinstance(value, list):
+        return [without_empty(v) for v in value]
+    return value
 
 
 def needs_status_write(live: Mapping[str, Any] | None, desired_status: Mapping[str, Any]) -> bool:

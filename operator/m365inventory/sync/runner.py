@@ -402,6 +402,7 @@ class Runner:
         await tenantmatches.apply_side_effects(ws, name=name, tenant_id=tenant_id, outcome=outcome)
         live = ws.tenant_matches.get(name) or {}
         contacts: dict[str, int] | None = None
+        ambiguous: list[str] | None = None
         devices: dict[str, int] | None = None
         synced: tuple[bool, str, str]
         failure = report.failed.get(tenant_id)
@@ -433,6 +434,7 @@ class Runner:
                 report.synced += 1
                 if data.contacts is not None:
                     contacts = data.contacts.as_status()
+                    ambiguous = list(data.contacts.ambiguous_users)
                     for field_name in ("created", "updated", "unchanged", "ambiguous"):
                         report.contacts[field_name] += getattr(data.contacts, field_name)
                 if data.devices is not None:
@@ -467,6 +469,7 @@ class Runner:
                 generation=(live.get("metadata") or {}).get("generation")
                 or (ws.tenant_matches.get(name) or {}).get("metadata", {}).get("generation"),
                 synced=synced,
+                ambiguous_users=ambiguous,
                 contacts=contacts,
                 devices=devices,
                 now=ws.now,

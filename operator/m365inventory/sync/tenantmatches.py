@@ -20,6 +20,7 @@ from m365inventory.model.matches import MatchState
 from m365inventory.sync import conditions, decisions, naming
 from m365inventory.sync.workspace import ANNOTATION_CREATED_BY, Workspace, owner_reference
 
+CONTACTS_AMBIGUOUS = "ContactsAmbiguous"
 DUPLICATE_THRESHOLD = 80
 """Organizations this similar to a tenant make CreateOrganization ask for `force`."""
 
@@ -189,6 +190,7 @@ def desired_status(
     live_status: Mapping[str, Any],
     generation: int | None,
     synced: tuple[bool, str, str] | None,
+    ambiguous_users: list[str] | None = None,
     contacts: Mapping[str, int] | None,
     devices: Mapping[str, int] | None,
     now: Any,
@@ -204,6 +206,23 @@ def desired_status(
         now=now,
         generation=generation,
     )
+    if ambiguous_users is not None:
+        listed = ", ".join(sorted(ambiguous_users)[:5])
+        more = f" and {len(ambiguous_users) - 5} more" if len(ambiguous_users) > 5 else ""
+        conds = conditions.set_condition(
+            conds,
+            type=CONTACTS_AMBIGUOUS,
+            status=bool(ambiguous_users),
+            reason="SeveralCandidates" if ambiguous_users else "NoneAmbiguous",
+            message=(
+                f"{listed}{more}: two or more Contacts fit each of these users, so none was "
+                "matched or created; make their emails or names distinct (see "
+                "status.ambiguousMatches on the Contacts)"
+            )
+            if ambiguous_users
+            else "every user has at most one candidate Contact",
+            now=now,
+        )
     if synced is not None:
         ok, reason, message = synced
         conds = conditions.set_condition(

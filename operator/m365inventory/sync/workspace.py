@@ -93,12 +93,16 @@ class Workspace:
         if not plan.needs_status_write(live, status):
             return False
         live_status = {k: v for k, v in ((live or {}).get("status") or {}).items() if k != "kopf"}
-        applied = await self.store.apply_status(
-            kind,
-            name=name,
-            namespace=self.namespace,
-            status=_without_none({**live_status, **status}),
-        )
+        merged = plan.without_empty({**live_status, **status})
+        if merged:
+            applied = await self.store.apply_status(
+                kind, name=name, namespace=self.namespace, status=merged
+            )
+        else:
+            # Nothing operator-owned is left, and an apply cannot carry an empty status.
+            applied = await self.store.clear_status(
+                kind, name=name, namespace=self.namespace, fields=sorted(live_status)
+            )
         table[name] = applied
         return True
 
@@ -129,14 +133,6 @@ class Workspace:
     async def delete(self, kind: resources.Kind, name: str) -> None:
         await self.store.delete(kind, name, namespace=self.namespace)
         self._table(kind).pop(name, None)
-
-
-def _without_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_none(v) for v in value]
-    return value
 
 
 def owner_reference(connector: Body) -> Body:
