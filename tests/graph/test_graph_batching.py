@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from graph_testkit import Rig
 
 from m365inventory.graph import batching, errors
 from m365inventory.graph.retrying import RetryPolicy
+
+from graph_testkit import Rig
 
 MakeRig = Callable[..., Rig]
 

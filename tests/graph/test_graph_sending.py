@@ -8,11 +8,12 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from graph_testkit import BASE, Rig
 
 from m365inventory.graph import errors
 from m365inventory.graph.delta import DeltaChanges, DeltaResync
 from m365inventory.graph.retrying import RetryPolicy
+
+from graph_testkit import BASE, Rig
 
 MakeRig = Callable[..., Rig]
 
