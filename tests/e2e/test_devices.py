@@ -297,6 +297,20 @@ def test_bitlocker_keys_live_only_in_secrets(scenario: Scenario) -> None:
     _configuration(scenario, "cfg-c", "contoso", serialNumber="SER-C-1")
     _configuration(scenario, "cfg-f", "fabrikam", serialNumber="SER-F-1")
     _configuration(scenario, "cfg-n", "northwind", serialNumber="SER-N-1")
+    # A device nothing matches automatically: its key is stored once a person matches it.
+    late = _device(sim, contoso, 2, name="SPARE-LAPTOP")
+    late_value = "444444-555555-666666-777777-888888-999999-000000-111111"
+    values.append(late_value)
+    sim.world.require_tenant(contoso).recovery_keys.append(
+        RecoveryKey(
+            id=f"3eeeeeee-0000-4000-8000-{contoso[-12:]}",
+            created_date_time="2026-03-01T00:00:00Z",
+            device_id=late.azure_ad_device_id,
+            key=late_value,
+        )
+    )
+    _configuration(scenario, "cfg-spare-1", "contoso")
+    _configuration(scenario, "cfg-spare-2", "contoso")
     scenario.connector("msp", sync={**DEVICES_SYNC, "bitlockerKeys": True})
     status = scenario.wait_synced("msp")
     assert status["phase"] == "OK", status
@@ -348,6 +362,24 @@ def test_bitlocker_keys_live_only_in_secrets(scenario: Scenario) -> None:
     cfg_c = scenario.get("configuration", "cfg-c") or {}
     assert len(cfg_c["status"]["microsoft"]["bitlockerKeys"]) == 3
 
+    late_secret = f"bitlocker-msp-{late.id}"
+    assert scenario.get("secret", late_secret) is None
+    _decide(scenario, late, {"decision": "MatchTo", "configurationName": "cfg-spare-1"})
+    stored_late = scenario.wait(
+        "the matched device's keys without a requested sync",
+        lambda: scenario.get("secret", late_secret),
+    )
+    assert stored_late["metadata"]["ownerReferences"][0]["name"] == "cfg-spare-1"
+    _decide(scenario, late, {"decision": "MatchTo", "configurationName": "cfg-spare-2"})
+
+    def owner() -> str | None:
+        secret = scenario.get("secret", late_secret) or {}
+        return str(secret["metadata"]["ownerReferences"][0]["name"])
+
+    scenario.wait("the Secret to follow the match", lambda: owner() == "cfg-spare-2")
+    moved = scenario.get("configuration", "cfg-spare-2") or {}
+    assert moved["status"]["microsoft"]["bitlockerKeys"][0]["secretName"] == late_secret
+
     everything = scenario.kubectl(
         "get",
         "microsoftconnectors,tenantmatches,devicematches,organizations,contacts,"
@@ -356,7 +388,7 @@ def test_bitlocker_keys_live_only_in_secrets(scenario: Scenario) -> None:
         "json",
     )
     log = scenario.operator.log_text()
-    assert len(values) == 7
+    assert len(values) == 8
     for value in values:
         assert value not in everything
         assert value not in log

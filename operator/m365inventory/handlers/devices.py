@@ -1,4 +1,5 @@
-"""DeviceMatch events: apply a changed decision at once (not at the next sync)."""
+"""DeviceMatch events: apply a changed decision at once (not at the next sync); with BitLocker
+keys on, a new match asks for a sync so the device's keys are stored at once too."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ async def device_match_event(event: Any, body: kopf.Body, memo: Any, **_: Any) -
     labels = plain["metadata"].get("labels") or {}
     connector_name = status.get("connector") or labels.get(resources.LABEL_CONNECTOR)
     connector = runtime.scheduler.connector(namespace, connector_name) if connector_name else None
-    await devicematches.apply_device_decision(
+    outcome = await devicematches.apply_device_decision(
         store=runtime.store, body=plain, connector=connector, now=utcnow()
     )
+    if connector_name and devicematches.wants_sync(outcome, connector=connector):
+        runtime.scheduler.request(namespace, connector_name)

@@ -185,7 +185,10 @@ async def sync_bitlocker(
             got = fetched.values.get(key.id) if fetched is not None else None
             if got is not None and got.key is not None and key.id not in data:
                 new[key.id] = got.key.get_secret_value().encode()
-        if new:
+        recorded = ((configuration.get("status") or {}).get("microsoft") or {}).get("bitlockerKeys")
+        # Stored keys the Configuration does not list yet: the device was matched to it since
+        # the Secret was written, so the Secret is applied again to move its owner here.
+        if new or (data and not recorded):
             data.update(new)
             await ws.store.apply_secret(
                 _secret_body(

@@ -519,8 +519,8 @@ def needs_decision(body: Body) -> bool:
 
 async def apply_device_decision(
     *, store: Store, body: Body, connector: Body | None, now: datetime
-) -> bool:
-    """Apply the decision in `body` at once; True when it was applied or refused in status.
+) -> device_decisions.DeviceOutcome | None:
+    """Apply the decision in `body` at once; the outcome, or None when nothing was decided.
 
     The event's body may be stale, so the object is read again under the namespace lock (the
     lock the sync holds while it reconciles a tenant's devices).
@@ -530,7 +530,7 @@ async def apply_device_decision(
     async with namespace_lock(namespace):
         fresh = await store.get(resources.DEVICE_MATCH, name, namespace=namespace)
         if fresh is None or not needs_decision(fresh):
-            return False
+            return None
         facts = _status(fresh).get("device")
         if not facts or connector is None:
             await _hold(
@@ -541,7 +541,7 @@ async def apply_device_decision(
                 message="the decision is applied when a connector in this namespace discovers "
                 "the device",
             )
-            return False
+            return None
         ws = await Workspace.load(store=store, namespace=namespace, now=now)
         await ws.load_devices()
         tenant_id = str(facts["tenantId"])
@@ -559,10 +559,10 @@ async def apply_device_decision(
                 message="the device's tenant is not matched to an Organization: decide its "
                 "TenantMatch first",
             )
-            return False
+            return None
         seen = DeviceSeen(name=name, facts=dict(facts))
         matching = match(ws, organization=str(organization), devices=[seen])
-        await reconcile(
+        return await reconcile(
             ws,
             connector=connector,
             seen=seen,
@@ -572,7 +572,14 @@ async def apply_device_decision(
                 ((connector.get("spec") or {}).get("matching") or {}).get("maxSuggestions") or 3
             ),
         )
-        return True
+
+
+def wants_sync(outcome: device_decisions.DeviceOutcome | None, *, connector: Body | None) -> bool:
+    """Should a decision's match be followed by a sync now? Yes when the connector stores
+    BitLocker keys: the newly matched device's keys are fetched at once, not next hour."""
+    if outcome is None or connector is None or outcome.state != MatchState.MATCHED:
+        return False
+    return bool(((connector.get("spec") or {}).get("sync") or {}).get("bitlockerKeys"))
 
 
 async def _hold(store: Store, *, body: Body, now: datetime, reason: str, message: str) -> None:
