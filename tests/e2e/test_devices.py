@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import base64
 import json
+from collections import Counter
 from typing import Any
 
-from m365inventory.simulator import Simulator
+from m365inventory.match import normalise
+from m365inventory.simulator import Simulator, generate_world
 from m365inventory.simulator.world import ManagedDevice, RecoveryKey
 
 from e2e_harness import Scenario
@@ -56,14 +58,14 @@ def _device(
 
 
 def _configuration(scenario: Scenario, name: str, organization: str, **spec: Any) -> None:
-    scenario.apply(
-        {
-            "apiVersion": API,
-            "kind": "Configuration",
-            "metadata": {"name": name},
-            "spec": {"organization": organization, "displayName": name, **spec},
-        }
-    )
+    # JSON, not YAML: a serial such as 0123456789 would turn into a number on the way.
+    document = {
+        "apiVersion": API,
+        "kind": "Configuration",
+        "metadata": {"name": name},
+        "spec": {"organization": organization, "displayName": name, **spec},
+    }
+    scenario.kubectl("apply", "-f", "-", input=json.dumps(document))
 
 
 def _dm(scenario: Scenario, device: ManagedDevice, connector: str = "msp") -> dict[str, Any]:
@@ -425,3 +427,51 @@ def test_removed_devices_are_recorded_and_created_configurations_go_by_policy(
     assert tm["status"]["devices"]["total"] == 0
     again = scenario.request_sync("msp")
     assert again["summary"]["writes"] == 0, again["summary"]
+
+
+def test_a_generated_fleet_with_planted_hard_cases_converges_and_then_writes_nothing(
+    scenario: Scenario,
+) -> None:
+    sim = scenario.sim
+    contoso = scenario.customer("Contoso Ltd")
+    _reset_devices(sim, contoso)
+    fleet = generate_world(seed=11, tenants=1, users_per_tenant=12, devices_per_tenant=18)
+    source = next(t for t in fleet.tenants if t.devices)
+    for device in source.devices:
+        sim.world.add_device(contoso, device)
+    sim.world.require_tenant(contoso).recovery_keys.extend(source.recovery_keys)
+    scenario.organization("contoso", "Contoso Ltd")
+    for number, device in enumerate(source.devices):
+        _configuration(
+            scenario, f"asset-{number:02d}", "contoso", serialNumber=device.serial_number
+        )
+    serials = Counter(normalise.serial(d.serial_number) for d in source.devices)
+    expected = {
+        d.id: serials[normalise.serial(d.serial_number)] == 1
+        for d in source.devices
+        if normalise.serial(d.serial_number) is not None
+    }
+    placeholders = [d for d in source.devices if normalise.serial(d.serial_number) is None]
+    assert placeholders, "the generator plants placeholder serials"
+    assert not all(expected.values()), "the generator plants duplicate serials"
+
+    scenario.connector("msp", sync={**DEVICES_SYNC, "bitlockerKeys": True})
+    status = scenario.wait_synced("msp")
+    assert status["phase"] == "OK", status
+    for device in source.devices:
+        state = _state(scenario, device)[0]
+        assert state == ("Matched" if expected.get(device.id) else "Unmatched"), device
+    matched_windows = [
+        d for d in source.devices if expected.get(d.id) and d.operating_system == "Windows"
+    ]
+    assert matched_windows
+    for device in matched_windows:
+        assert scenario.get("secret", f"bitlocker-msp-{device.id}") is not None
+    tm = scenario.tenant_match("msp", contoso) or {}
+    assert tm["status"]["devices"]["total"] == len(source.devices)
+    assert tm["status"]["devices"]["matched"] == sum(expected.values())
+
+    reads = sim.counters.get(KEY_READS, status=200)
+    again = scenario.request_sync("msp")
+    assert again["summary"]["writes"] == 0, again["summary"]
+    assert sim.counters.get(KEY_READS, status=200) == reads
