@@ -197,8 +197,7 @@ class Metrics:
         if not failed:
             self._at(self.last_success, key).set_to_current_time()
             self._at(self.unmatched_tenants, key).set(report.unmatched)
-            # Device matching reports its own count once it exists; until then, none wait.
-            self._at(self.unmatched_devices, key).set(getattr(report, "unmatched_devices", 0))
+            self._at(self.unmatched_devices, key).set(report.unmatched_devices)
         failures = [report.fatal] if report.fatal is not None else []
         failures += list(report.failed.values())
         for failure in failures:

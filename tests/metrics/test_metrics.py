@@ -98,7 +98,7 @@ def test_names_follow_prometheus_conventions(m: Metrics) -> None:
 
 
 def test_successful_run(m: Metrics) -> None:
-    finish(m, report(tenants=3, synced=2, unmatched=1), duration=42.0)
+    finish(m, report(tenants=3, synced=2, unmatched=1, unmatched_devices=5), duration=42.0)
     assert value(m, "m365_inventory_syncs_total", **KEY, result="Succeeded") == 1
     assert value(m, "m365_inventory_sync_duration_seconds_count", **KEY) == 1
     assert value(m, "m365_inventory_sync_duration_seconds_sum", **KEY) == 42.0
@@ -106,7 +106,7 @@ def test_successful_run(m: Metrics) -> None:
     assert value(m, "m365_inventory_sync_duration_seconds_bucket", **KEY, le="60.0") == 1
     assert value(m, "m365_inventory_syncs_in_progress", **KEY) == 0
     assert value(m, "m365_inventory_unmatched_tenants", **KEY) == 1
-    assert value(m, "m365_inventory_unmatched_devices", **KEY) == 0
+    assert value(m, "m365_inventory_unmatched_devices", **KEY) == 5
     assert value(m, "m365_inventory_connector_ready", **KEY) == 1
     assert value(m, "m365_inventory_connector_credentials_valid", **KEY) == 1
     assert value(m, "m365_inventory_sync_interval_seconds", **KEY) == 3600

@@ -156,12 +156,39 @@ def test_operator_syncs_as_its_service_account_and_nothing_more(
 
     # The operator's whole job: a sync, a decision that creates an Organization, a match to
     # an existing one and its revert.
+    # Intune devices and BitLocker keys too: a device matched by serial number gets its
+    # recovery keys in a Secret the operator writes.
     scenario.organization("contoso", "Contoso Ltd")
     scenario.organization("other", "Some Other Company")
-    scenario.connector("msp")
+    contoso = scenario.customer("Contoso Ltd")
+    device = simulator.world.require_tenant(contoso).devices[0]
+    assert device.serial_number
+    scenario.kubectl(
+        "apply",
+        "-f",
+        "-",
+        input=json.dumps(
+            {
+                "apiVersion": "m365.inventory.dev/v1alpha1",
+                "kind": "Configuration",
+                "metadata": {"name": "laptop"},
+                "spec": {
+                    "organization": "contoso",
+                    "displayName": "laptop",
+                    "serialNumber": device.serial_number,
+                },
+            }
+        ),
+    )
+    scenario.connector(
+        "msp", sync={"contacts": True, "groups": True, "intuneDevices": True, "bitlockerKeys": True}
+    )
     status = scenario.wait_synced("msp")
     assert status["phase"] == "OK", status
     assert status["summary"]["tenants"] == 3
+    assert not status["summary"]["errors"]
+    assert scenario.get("secret", f"bitlocker-msp-{device.id}") is not None
+    assert scenario.list("devicematches")
     fabrikam = scenario.customer("Fabrikam Ltd")
     northwind = scenario.customer("Northwind Traders Ltd")
     scenario.decide("msp", northwind, {"decision": "CreateOrganization"})
@@ -187,6 +214,7 @@ def test_operator_syncs_as_its_service_account_and_nothing_more(
     }
     assert writes.get("TenantMatch", 0) >= 3
     assert writes.get("Organization", 0) >= 1
+    assert writes.get("Secret", 0) >= 1
     log = op.operator.log_text()
     assert "forbidden" not in log.lower(), op.operator.log_tail(80)
     assert " 403" not in log, op.operator.log_tail(80)
