@@ -119,7 +119,7 @@ def test_match_to_a_configuration_another_device_holds_is_refused() -> None:
 
 
 def test_smart_relate_finds_the_contact_of_the_primary_user_in_the_same_tenant() -> None:
-    contacts = {
+    contacts: dict[str, dict[str, Any]] = {
         "alice": {"status": {"microsoft": {"tenantId": TENANT, "userPrincipalName": "A@x.com"}}},
         "alice-other-tenant": {
             "status": {"microsoft": {"tenantId": "t2", "userPrincipalName": "a@x.com"}}

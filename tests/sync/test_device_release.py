@@ -6,7 +6,9 @@ exactly which writes the release makes; the real store is exercised end to end e
 
 from __future__ import annotations
 
+import builtins
 import copy
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +26,7 @@ class RecordingStore:
         self.objects = objects
         self.calls: list[tuple[str, str, str]] = []
 
-    async def list(self, kind: resources.Kind, *, namespace: str) -> list[dict[str, Any]]:
+    async def list(self, kind: resources.Kind, *, namespace: str) -> builtins.list[dict[str, Any]]:
         return [copy.deepcopy(b) for (k, _), b in self.objects.items() if k == kind.kind]
 
     async def apply_status(
@@ -43,7 +45,7 @@ class RecordingStore:
         return copy.deepcopy(live)
 
     async def clear_status(
-        self, kind: resources.Kind, *, name: str, namespace: str, fields: list[str]
+        self, kind: resources.Kind, *, name: str, namespace: str, fields: Sequence[str]
     ) -> dict[str, Any]:
         self.calls.append(("clear-status", kind.kind, name))
         body = self.objects[(kind.kind, name)]
