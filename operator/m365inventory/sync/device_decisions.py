@@ -127,8 +127,8 @@ def resolve_device(
             return _keep(
                 live_status,
                 reason=NOT_FOUND,
-                message=f"Configuration {target!r} does not exist in this namespace: create it "
-                "or correct spec.configurationName",
+                message=f"Configuration {target!r} does not exist in this namespace or belongs "
+                "to another Organization: create it, or correct spec.configurationName",
             )
         if target in taken:
             return _keep(
