@@ -107,7 +107,7 @@ def test_one_replica_works_the_other_stands_by_and_takes_over(
         scenario = Scenario(kube=kube, namespace=watched, sim=simulator, operator=active.process)
         # Both replicas have signed the peering record; the lower priority waits, silently.
         scenario.wait("both replicas in the peering record", lambda: len(peers()) == 2)
-        assert sorted(p["priority"] for p in peers().values()) == [10, 20]
+        assert sorted(int(str(p["priority"])) for p in peers().values()) == [10, 20]
         scenario.connector("msp")
         assert scenario.wait_synced("msp")["phase"] == "OK"
         assert active.syncs() >= 1
