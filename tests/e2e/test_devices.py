@@ -341,11 +341,25 @@ def test_bitlocker_keys_live_only_in_secrets(scenario: Scenario) -> None:
         assert _state(scenario, devices[tenant_id]) == ("Matched", name)
     assert sim.counters.get(KEY_READS, status=403) == 2
 
+    def warnings(configuration: str) -> list[dict[str, Any]]:
+        listed = scenario.kubectl(
+            "get",
+            "events",
+            "--field-selector",
+            f"involvedObject.name={configuration},reason=PermissionMissing",
+            "-o",
+            "json",
+        )
+        return list(json.loads(listed)["items"])
+
+    assert len(warnings("cfg-f")) == 1
+
     reads = sim.counters.get(KEY_READS, status=200)
     assert reads == 2
     again = scenario.request_sync("msp")
     assert sim.counters.get(KEY_READS, status=200) == reads
     assert again["summary"]["writes"] == 0, again["summary"]
+    assert len(warnings("cfg-f")) == 1  # not repeated while nothing changes
 
     rotated = "999999-888888-777777-666666-555555-444444-333333-222222"
     values.append(rotated)

@@ -18,6 +18,7 @@ from typing import Any
 
 from m365inventory.graph import errors as graph_errors
 from m365inventory.graph.client import GraphClient
+from m365inventory.kube import events
 from m365inventory.model import graph as g
 from m365inventory.model import resources
 from m365inventory.sync import conditions
@@ -131,6 +132,24 @@ async def _condition(
         live, type=KEYS_AVAILABLE, status=ok, reason=reason, message=message, now=ws.now
     )
     await ws.write_status(resources.CONFIGURATION, configuration, {"conditions": conds})
+    await _warn_on_new_denial(ws, before=body, configuration=configuration, ok=ok)
+
+
+async def _warn_on_new_denial(
+    ws: Workspace, *, before: dict[str, Any], configuration: str, ok: bool
+) -> None:
+    """A Warning Event when keys become unavailable (once, not every sync)."""
+    previous = conditions.get_condition(
+        (before.get("status") or {}).get("conditions") or [], KEYS_AVAILABLE
+    )
+    if ok or (previous is not None and previous.get("status") == "False"):
+        return
+    involved = ws.configurations.get(configuration) or before
+    await ws.store.create_event(
+        events.event_for(
+            involved=involved, type="Warning", reason="PermissionMissing", message=DENIED_MESSAGE
+        )
+    )
 
 
 async def sync_bitlocker(
@@ -240,6 +259,7 @@ async def _record(
         device.configuration,
         {"microsoft": {k: v for k, v in microsoft.items() if v is not None}, "conditions": conds},
     )
+    await _warn_on_new_denial(ws, before=body, configuration=device.configuration, ok=ok)
 
 
 async def _denied(
