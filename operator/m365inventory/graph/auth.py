@@ -136,6 +136,17 @@ class TokenProvider:
                 raise errors.TransientError(
                     f"token request for tenant {tenant_id} got no answer ({type(exc).__name__})"
                 ) from None
+            except msal.exceptions.MsalServiceError as exc:
+                # MSAL raises "HTTP Error: <status>" for a 5xx from the token endpoint (an
+                # outage, not wrong credentials); other service errors are the credentials'.
+                if not str(exc).startswith("HTTP Error: 5"):
+                    raise errors.AuthenticationError(
+                        f"token request for tenant {tenant_id} failed: "
+                        f"{errors.redact(str(exc), self._secrets())[:300]}"
+                    ) from None
+                raise errors.TransientError(
+                    f"token request for tenant {tenant_id} failed for now: {exc}"
+                ) from None
             except Exception as exc:  # MSAL raises ValueError & co. on a bad setup
                 text = errors.redact(f"{type(exc).__name__}: {exc}", self._secrets())
                 raise errors.AuthenticationError(
