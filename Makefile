@@ -57,5 +57,10 @@ test-fast: $(STAMP) ## Only the tests that need no control plane
 demo: $(STAMP) controlplane ## Run the operator against a simulated MSP (Ctrl-C stops it)
 	$(BIN)/m365-inventory demo $(if $(filter command line,$(origin KUBECONFIG)),--use-current-context)
 
+# Defaults: 100 tenants, 20,000 users, 10,000 devices, 1,000 groups (many minutes on 2 cores).
+# Smaller or several scales: `make bench BENCH_ARGS="--scale 0.05 --scale 0.1"`. See docs/benchmarks.md.
+bench: $(STAMP) controlplane ## Benchmark the operator on a synthetic MSP; JSON lines, a table, results
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
 clean: ## Remove the virtualenv and caches (the control-plane cache outside the repo stays)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -112,7 +112,7 @@ class Scenario:
         body = self.get("microsoftconnector", name) or {}
         return dict(body.get("status") or {})
 
-    def wait_synced(self, name: str) -> dict[str, Any]:
+    def wait_synced(self, name: str, *, timeout: float = WAIT_SECONDS) -> dict[str, Any]:
         """Wait until the connector finished a run for its current spec; return its status."""
 
         def done() -> dict[str, Any] | None:
@@ -122,9 +122,9 @@ class Scenario:
             current = status.get("observedGeneration") == body["metadata"]["generation"]
             return status if finished and current else None
 
-        return self.wait(f"connector {name} to finish a sync", done)
+        return self.wait(f"connector {name} to finish a sync", done, timeout=timeout)
 
-    def request_sync(self, name: str) -> dict[str, Any]:
+    def request_sync(self, name: str, *, timeout: float = WAIT_SECONDS) -> dict[str, Any]:
         """Annotate requestedAt (as a person would) and wait for the run that answers it."""
         self._requests = getattr(self, "_requests", 0) + 1
         token = f"test-{time.time_ns()}-{self._requests}"
@@ -142,7 +142,9 @@ class Scenario:
                 return status
             return None
 
-        return self.wait(f"connector {name} to answer requestedAt={token}", answered)
+        return self.wait(
+            f"connector {name} to answer requestedAt={token}", answered, timeout=timeout
+        )
 
     # ------------------------------------------------------------------ connectors
 
