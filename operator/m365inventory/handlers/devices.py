@@ -14,13 +14,18 @@ from m365inventory.sync import devicematches
 from m365inventory.sync.runner import utcnow
 
 
-@kopf.on.event(resources.GROUP, resources.VERSION, resources.DEVICE_MATCH.plural)
+def _spec_changed(body: kopf.Body, **_: Any) -> bool:
+    # Filtering here (not in the handler) keeps kopf from logging every status write of a sync.
+    return devicematches.needs_decision(copy.deepcopy(dict(body)))
+
+
+@kopf.on.event(
+    resources.GROUP, resources.VERSION, resources.DEVICE_MATCH.plural, when=_spec_changed
+)
 async def device_match_event(event: Any, body: kopf.Body, memo: Any, **_: Any) -> None:
     if event.get("type") == "DELETED":
         return
     plain = copy.deepcopy(dict(body))
-    if not devicematches.needs_decision(plain):
-        return
     runtime = runtime_of(memo)
     namespace = str(body.metadata.namespace)
     status = plain.get("status") or {}
