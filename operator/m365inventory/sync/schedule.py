@@ -16,7 +16,9 @@ from typing import Any, Literal
 
 from m365inventory.model.resources import ANNOTATION_REQUESTED_AT
 
-Trigger = Literal["Created", "SpecChanged", "Requested", "Schedule", "Retry", "DecisionApplied"]
+Trigger = Literal[
+    "Created", "SpecChanged", "Requested", "Schedule", "Retry", "DecisionApplied", "Interrupted"
+]
 
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -80,6 +82,11 @@ def plan(*, body: dict[str, Any], now: datetime, decision_pending: bool = False)
         return Plan(run="Requested")
     if decision_pending:
         return Plan(run="DecisionApplied")
+    if status.get("phase") == "Syncing":
+        # The loop never plans while its own run is under way, so this is a run that an
+        # earlier operator process did not finish (SIGKILL, eviction): redo it now instead of
+        # saying "Syncing" until the next scheduled run.
+        return Plan(run="Interrupted")
     due = parse_time(status.get("nextSyncTime"))
     if due is None or due <= now:
         retrying = (status.get("summary") or {}).get("tenantsFailed") or status.get(
