@@ -323,19 +323,21 @@ class Runner:
         org_facts: dict[str, OrganizationFacts] = defaultdict(OrganizationFacts)
         last_progress = time.monotonic()
         for done, tenant in enumerate(seen, start=1):
-            await self._sync_one(
-                ws,
-                body=body,
-                spec=spec,
-                connection=connection,
-                tenant=tenant,
-                result=results[tenant.tenant_id],
-                profile=profiles.get(tenant.tenant_id),
-                delegated=delegated,
-                org_facts=org_facts,
-                report=report,
-                connector=connector,
-            )
+            # Held per tenant, so a decision waits at most one tenant's sync.
+            async with namespace_lock(ws.namespace):
+                await self._sync_one(
+                    ws,
+                    body=body,
+                    spec=spec,
+                    connection=connection,
+                    tenant=tenant,
+                    result=results[tenant.tenant_id],
+                    profile=profiles.get(tenant.tenant_id),
+                    delegated=delegated,
+                    org_facts=org_facts,
+                    report=report,
+                    connector=connector,
+                )
             if len(seen) > 1 and time.monotonic() - last_progress >= PROGRESS_EVERY_SECONDS:
                 last_progress = time.monotonic()
                 await self._status(
@@ -347,36 +349,6 @@ class Runner:
             await self._write_organization(ws, organization, gathered, spec=spec)
 
     async def _sync_one(
-        self,
-        ws: Workspace,
-        *,
-        body: Body,
-        spec: MicrosoftConnectorSpec,
-        connection: GraphConnection,
-        tenant: tenantmatches.TenantSeen,
-        result: Any,
-        profile: Any,
-        delegated: bool,
-        org_facts: dict[str, OrganizationFacts],
-        report: RunReport,
-        connector: str,
-    ) -> None:
-        async with namespace_lock(ws.namespace):
-            await self._sync_one_locked(
-                ws,
-                body=body,
-                spec=spec,
-                connection=connection,
-                tenant=tenant,
-                result=result,
-                profile=profile,
-                delegated=delegated,
-                org_facts=org_facts,
-                report=report,
-                connector=connector,
-            )
-
-    async def _sync_one_locked(
         self,
         ws: Workspace,
         *,
