@@ -63,9 +63,8 @@ def tenant_sizes(world: World, *, macs_known: bool) -> list[TenantSize]:
             users=len(t.users),
             groups=len(t.groups),
             devices=len(t.devices),
-            macs_to_read=0
-            if macs_known
-            else sum(1 for d in t.devices if not d.ethernet_mac_address),
+            # Graph's device list never carries the Ethernet MAC: each is one read by id.
+            macs_to_read=0 if macs_known else len(t.devices),
         )
         for t in world.tenants
         if t is not partner
