@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
 from m365inventory.localcluster.access import ClusterAccess
 from m365inventory.simulator import Simulator, credentials
 
@@ -77,7 +75,9 @@ class Scenario:
         return self.kube.kubectl("-n", self.namespace, *args, input=input, check=check).stdout
 
     def apply(self, *documents: dict[str, Any]) -> None:
-        self.kubectl("apply", "-f", "-", input=yaml.safe_dump_all(documents))
+        """kubectl apply, sent as JSON: YAML would turn strings such as 0123456789 into numbers."""
+        listed = {"apiVersion": "v1", "kind": "List", "items": list(documents)}
+        self.kubectl("apply", "-f", "-", input=json.dumps(listed))
 
     def get(self, kind: str, name: str) -> dict[str, Any] | None:
         out = self.kube.kubectl(

@@ -17,7 +17,7 @@ from m365inventory.match import tenants as tenant_matching
 from m365inventory.model import resources
 from m365inventory.model.connector import MicrosoftConnectorSpec
 from m365inventory.model.matches import MatchState
-from m365inventory.sync import conditions, decisions, naming
+from m365inventory.sync import conditions, decisions, devicematches, naming
 from m365inventory.sync.workspace import ANNOTATION_CREATED_BY, Workspace, owner_reference
 
 CONTACTS_AMBIGUOUS = "ContactsAmbiguous"
@@ -159,6 +159,7 @@ async def apply_side_effects(
 
 async def unbind(ws: Workspace, *, tenant_id: str, organization: str, tenant_match: str) -> None:
     """Undo what matching `tenant_id` to `organization` caused."""
+    await devicematches.release_tenant(ws, tenant_id=tenant_id, now=ws.now)
     await ws.load_contacts()
     for contact_name, contact in list(ws.contacts.items()):
         facts = (contact.get("status") or {}).get("microsoft") or {}
