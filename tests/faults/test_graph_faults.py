@@ -7,6 +7,8 @@ Faults are seeded (`sim.faults.reseed`), so a failure reproduces.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from convergence import (
     CONNECTOR,
@@ -21,6 +23,10 @@ from convergence import (
     snapshot,
 )
 from private_plane import OperatorControl
+from pydantic import SecretStr
+
+from m365inventory.simulator.faults import TOKEN_ENDPOINT
+from m365inventory.simulator.world import AppSecret
 
 from e2e_harness import Scenario
 
@@ -107,3 +113,50 @@ def test_token_endpoint_down_costs_nothing(
     recovered = settle(scenario)
     assert recovered["phase"] == "OK"
     assert_converged(scenario, expected)
+
+
+def test_client_secret_rotated_in_the_middle_of_a_run(
+    scenario: Scenario, clean_namespace: str
+) -> None:
+    expected = baseline(scenario, clean_namespace)
+    sim = scenario.sim
+    app = sim.world.apps[0]
+    old = app.secrets[0].value.get_secret_value()
+    # Tokens that expire within the run, and a run slow enough to rotate in.
+    sim.settings.token_lifetime_seconds = 2
+    sim.faults.update({"latency_ms": 30})
+    prepare(scenario)
+    scenario.connector(CONNECTOR, sync=SYNC)
+    deadline = time.monotonic() + 30
+    while scenario.connector_status(CONNECTOR).get("phase") != "Syncing":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.3)
+    # Rotate as an admin does: a new secret in Entra ID, the old one deleted, the Kubernetes
+    # Secret updated, all while the run goes on.
+    new = f"rotated-{SEED}-Zq8~secret-value"
+    token_requests = sim.counters.get(TOKEN_ENDPOINT)
+    app.secrets = [AppSecret(value=SecretStr(new))]
+    scenario.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "graph"},
+            "stringData": {"clientSecret": new},
+        }
+    )
+    during = scenario.wait_synced(CONNECTOR)
+    assert sim.counters.get(TOKEN_ENDPOINT) > token_requests, during  # asked again mid-run
+    assert_status_tells_the_truth(scenario, during)
+    assert_no_duplicates(scenario)
+
+    sim.faults.clear()
+    recovered = settle(scenario)
+    assert recovered["phase"] == "OK", recovered
+    valid = next(c for c in recovered["conditions"] if c["type"] == "CredentialsValid")
+    assert valid["status"] == "True"
+    assert_converged(scenario, expected)
+    everything = scenario.kubectl("get", "microsoftconnector,tenantmatch,events", "-o", "yaml")
+    for secret in (old, new):
+        assert secret not in everything
+        assert secret not in scenario.operator.log_text()
