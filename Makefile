@@ -49,7 +49,7 @@ lint: $(STAMP) ## ruff, mypy --strict, import-linter contracts
 test: $(STAMP) controlplane tools lint ## Everything CI runs: lint, unit, integration and end-to-end tests
 	$(BIN)/pytest
 
-test-fast: $(STAMP) ## Only the tests that need no control plane
+test-fast: $(STAMP) tools ## Only the tests that need no control plane
 	$(BIN)/pytest -m "not cluster"
 
 # Uses the current kube context when asked: `make demo KUBECONFIG=...` (on the command line)
