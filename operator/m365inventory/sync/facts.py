@@ -7,6 +7,7 @@ out, so that an unchanged tenant yields an identical dict and therefore no write
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +33,15 @@ ENTERPRISE_SKU_PART_NUMBERS = frozenset(
     }
 )
 """SKUs that include Exchange Online (Plan 2), the "enterprise" plans of the reference."""
+# The CRD schema's limits (model/inventory.py): a longer value would make the API server refuse
+# the whole write, failing the tenant on every run.
+TEXT_LIMIT = 1024
+PHONE_LIMIT = 64
+URL_LIMIT = 2048
+EMAIL_LIMIT = 320
+DOMAIN_LIMIT = 253
+UNSET_BEFORE_YEAR = 1900
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+")
 
 
 def _clean(value: Any) -> Any:
@@ -44,8 +54,18 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _fit(value: str | None, limit: int = TEXT_LIMIT) -> str | None:
+    """`value` cut to the schema's limit: Graph has no such limits, the API server does."""
+    return value[:limit] if value else value
+
+
+def _is_email(value: str) -> bool:
+    return len(value) <= EMAIL_LIMIT and EMAIL_PATTERN.fullmatch(value) is not None
+
+
 def _time(moment: datetime | None) -> str | None:
-    if moment is None:
+    # Graph reports some unset dates as 0001-01-01T00:00:00Z (.NET's DateTime.MinValue).
+    if moment is None or moment.year < UNSET_BEFORE_YEAR:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -80,22 +100,24 @@ def contact_facts(
     now: datetime,
 ) -> dict[str, Any]:
     """`status.microsoft` of a Contact matched to `user`."""
+    manage_url = ENTRA_USER_URL.format(tenant=tenant_id, user=user.id)
+    licensed = sorted({skus.get(lic.sku_id, lic.sku_id) for lic in user.assigned_licenses})
     facts: dict[str, Any] = {
         "tenantId": tenant_id,
         "userId": user.id,
-        "userPrincipalName": user.user_principal_name or "",
-        "displayName": user.display_name,
-        "givenName": user.given_name,
-        "surname": user.surname,
-        "mail": user.mail,
-        "aliases": user_aliases(user)[:50],
-        "jobTitle": user.job_title,
-        "mobilePhone": user.mobile_phone,
-        "businessPhones": list(user.business_phones)[:10],
-        "officeLocation": user.office_location,
-        "licenses": sorted({skus.get(lic.sku_id, lic.sku_id) for lic in user.assigned_licenses}),
+        "userPrincipalName": _fit(user.user_principal_name) or "",
+        "displayName": _fit(user.display_name),
+        "givenName": _fit(user.given_name),
+        "surname": _fit(user.surname),
+        "mail": _fit(user.mail),
+        "aliases": [a for a in user_aliases(user) if len(a) <= TEXT_LIMIT][:50],
+        "jobTitle": _fit(user.job_title),
+        "mobilePhone": _fit(user.mobile_phone, PHONE_LIMIT),
+        "businessPhones": [p[:PHONE_LIMIT] for p in user.business_phones if p][:10],
+        "officeLocation": _fit(user.office_location),
+        "licenses": [name[:TEXT_LIMIT] for name in licensed][:100],
         "accountEnabled": user.account_enabled,
-        "manageUrl": ENTRA_USER_URL.format(tenant=tenant_id, user=user.id),
+        "manageUrl": manage_url if len(manage_url) <= URL_LIMIT else None,
         "matchedBy": matched_by,
     }
     if entra_fields:
@@ -110,19 +132,20 @@ def contact_facts(
 
 def contact_spec(*, user: g.User, organization: str) -> dict[str, Any]:
     """The spec of a Contact the operator creates for `user` (written once, at creation)."""
-    emails = user_aliases(user)
-    if not emails and user.user_principal_name and "@" in user.user_principal_name:
-        emails = [user.user_principal_name.lower()]
+    emails = [e for e in user_aliases(user) if _is_email(e)]
+    upn = (user.user_principal_name or "").strip().lower()
+    if not emails and _is_email(upn):
+        emails = [upn]
     first, last = user.given_name, user.surname
     if not first and not last and not emails:
         first = user.display_name or user.user_principal_name or user.id
     spec = {
         "organization": organization,
-        "firstName": first[:1024] if first else None,
-        "lastName": last[:1024] if last else None,
-        "emails": [e for e in emails if len(e) <= 320][:50],
-        "title": user.job_title[:1024] if user.job_title else None,
-        "phones": [p[:64] for p in [*(user.business_phones or []), user.mobile_phone] if p][:10],
+        "firstName": _fit(first),
+        "lastName": _fit(last),
+        "emails": emails[:50],
+        "title": _fit(user.job_title),
+        "phones": [p[:PHONE_LIMIT] for p in [*user.business_phones, user.mobile_phone] if p][:10],
     }
     return dict(_clean(spec))
 
@@ -170,7 +193,12 @@ def tenant_facts(
     *, tenant_id: str, display_name: str | None, organization: g.Organization | None
 ) -> dict[str, Any]:
     """`status.tenant` of a TenantMatch."""
-    domains = [d for d in (organization.verified_domains if organization else [])]
+    # A DNS name has at most 253 characters; anything longer is not a domain.
+    domains = [
+        d
+        for d in (organization.verified_domains if organization else [])
+        if len(d.name) <= DOMAIN_LIMIT
+    ]
     default = next((d.name for d in domains if d.is_default), None)
     name = display_name or (organization.display_name if organization else None) or tenant_id
     return dict(
