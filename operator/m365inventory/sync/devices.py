@@ -47,7 +47,9 @@ class DeviceCounts:
 
 
 def _time(moment: datetime | None) -> str | None:
-    if moment is None:
+    # Intune reports "never" as 0001-01-01T00:00:00Z (.NET's DateTime.MinValue), which
+    # strftime renders as "1-01-01…", a date-time the API server refuses.
+    if moment is None or moment.year < 1900:
         return None
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return conditions.timestamp(aware.astimezone(UTC))
