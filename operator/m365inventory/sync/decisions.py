@@ -140,7 +140,7 @@ def resolve_tenant(
                 MatchedBy.CREATED,
                 True,
                 APPLIED,
-                f"matched to created {target}",
+                f"created and matched to {target}",  # as when created: no rewrite next run
             )
         others = tuple(d for d in duplicates_of if d.name != target or target in organizations)
         if others and not spec.get("force"):

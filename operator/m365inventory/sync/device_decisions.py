@@ -161,7 +161,7 @@ def resolve_device(
     if decision == DeviceDecision.CREATE_CONFIGURATION:
         target = str(spec.get("configurationName") or create_name)
         if live_config == target and live_by == MatchedBy.CREATED:
-            return _matched(target, MatchedBy.CREATED, f"matched to created {target}")
+            return _matched(target, MatchedBy.CREATED, f"created and matched to {target}")
         if exact_candidates:
             listed = ", ".join(
                 f"{c.name} ({'+'.join(e for e in c.evidence if not e.startswith('name:'))})"
