@@ -4,6 +4,7 @@ mailboxes. Organization facts are gathered per Organization and written once per
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,14 +39,35 @@ class OrganizationFacts:
     failed: bool = False
 
     def status(self) -> dict[str, Any]:
+        groups = sorted(self.groups, key=lambda x: (x["displayName"], x["id"]))[:500]
         return {
             "microsoft": {
                 "tenants": sorted(self.tenants, key=lambda t: (t["connector"], t["tenantId"]))[:50],
                 "licenses": self.licenses[:500],
                 "locations": self.locations[:50],
-                "groups": sorted(self.groups, key=lambda x: (x["displayName"], x["id"]))[:500],
+                "groups": _fit_members(groups, budget=GROUPS_BUDGET_BYTES),
             }
         }
+
+
+# The schema allows 500 groups of 200 member names (~8 MiB); etcd stores at most 1.5 MiB per
+# object. Member lists are shortened until the groups fit; memberCount keeps the true count.
+GROUPS_BUDGET_BYTES = 512 * 1024
+
+
+def _fit_members(groups: list[dict[str, Any]], *, budget: int) -> list[dict[str, Any]]:
+    def size(items: list[dict[str, Any]]) -> int:
+        return len(json.dumps(items, ensure_ascii=False).encode())
+
+    limit = max((len(group.get("members") or []) for group in groups), default=0)
+    fitted = groups
+    while limit > 0 and size(fitted) > budget:
+        limit //= 2
+        fitted = [
+            {**group, "members": group["members"][:limit]} if group.get("members") else group
+            for group in groups
+        ]
+    return fitted
 
 
 @dataclass
