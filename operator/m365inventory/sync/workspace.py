@@ -66,12 +66,12 @@ class Workspace:
         if found is None:
             table.pop(name, None)
         else:
-            table[name] = found
+            table[name] = lean(found)
         return found
 
     async def _by_name(self, kind: resources.Kind) -> dict[str, Body]:
         items = await self.store.list(kind, namespace=self.namespace)
-        return {item["metadata"]["name"]: item for item in items}
+        return {item["metadata"]["name"]: lean(item) for item in items}
 
     def _table(self, kind: resources.Kind) -> dict[str, Body]:
         return {
@@ -103,7 +103,7 @@ class Workspace:
             applied = await self.store.clear_status(
                 kind, name=name, namespace=self.namespace, fields=sorted(live_status)
             )
-        table[name] = applied
+        table[name] = lean(applied)
         return True
 
     async def write_metadata(self, kind: resources.Kind, name: str, metadata: Body) -> bool:
@@ -116,7 +116,7 @@ class Workspace:
         applied = await self.store.apply(
             kind, {"metadata": {"name": name, "namespace": self.namespace, **metadata}}
         )
-        table[name] = applied
+        table[name] = lean(applied)
         return True
 
     async def create(self, kind: resources.Kind, body: Body) -> Body:
@@ -127,12 +127,19 @@ class Workspace:
         if created is None:
             created = await self.store.get(kind, name, namespace=self.namespace)
             assert created is not None
-        self._table(kind)[name] = created
+        self._table(kind)[name] = lean(created)
         return created
 
     async def delete(self, kind: resources.Kind, name: str) -> None:
         await self.store.delete(kind, name, namespace=self.namespace)
         self._table(kind).pop(name, None)
+
+
+def lean(body: Body) -> Body:
+    """`body` without metadata.managedFields, which no run reads: at 30,000 objects they are
+    half of the memory the listed documentation takes (about 5 of 10 KB per Contact)."""
+    (body.get("metadata") or {}).pop("managedFields", None)
+    return body
 
 
 def owner_reference(connector: Body) -> Body:
