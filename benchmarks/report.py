@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from rich.table import Table
 from benchmarks import figures
 from benchmarks.figures import Shape
 
+CHECKOUT = Path(__file__).resolve().parents[1]
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("wall s", "wall_seconds"),
     ("Graph req", "graph_requests"),
@@ -95,12 +97,36 @@ def targets_table(verdicts: Mapping[str, bool | None]) -> Table:
     return view
 
 
+def _commit() -> str | None:
+    """The checkout's commit, with "+dirty" when the tree has changes (the operator runs
+    from the tree, so they are part of what was measured)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=CHECKOUT,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=CHECKOUT,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return f"{head}+dirty" if dirty else head
+
+
 def document(*, shape: Shape, results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The results file: the run's shape, the machine, every scenario and the verdicts."""
     return {
         "shape": shape.as_json(),
         "label": shape.label,
         "finished": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "commit": _commit(),
         "machine": {
             "cpus": os.cpu_count(),
             "python": sys.version.split()[0],
