@@ -79,6 +79,9 @@ class RunReport:
     graph_requests: int = 0
     writes: int = 0
     fatal: Failure | None = None
+    credentials_changed: bool = False
+    """Microsoft refused the credentials, but the Secret changed during the run (a rotation):
+    retry soon with the new value instead of waiting a whole interval."""
 
 
 class Runner:
@@ -222,6 +225,7 @@ class Runner:
         connection: GraphConnection | None = None
         credentials_ok: tuple[bool, str, str] | None = None
         spec: MicrosoftConnectorSpec | None = None
+        settings: credentials.ConnectionSettings | None = None
         try:
             spec = MicrosoftConnectorSpec.model_validate(body.get("spec") or {})
             settings = await credentials.resolve(self.store, spec=spec, namespace=key[0])
@@ -248,6 +252,11 @@ class Runner:
                 log.exception("sync of %s/%s failed", *key)
         if report.fatal is not None and report.fatal.credentials:
             credentials_ok = (False, report.fatal.reason, report.fatal.message)
+        refused = [f for f in (report.fatal, *report.failed.values()) if f and f.credentials]
+        if refused and spec is not None and settings is not None:
+            report.credentials_changed = await self._secret_changed(
+                spec=spec, namespace=key[0], used=settings
+            )
         if connection is not None:
             report.graph_requests = connection.counters.total() - graph_before
         report.writes = self._documentation_writes() - writes_before
@@ -282,6 +291,15 @@ class Runner:
             ).total_seconds(),
         )
         return report
+
+    async def _secret_changed(
+        self, *, spec: MicrosoftConnectorSpec, namespace: str, used: credentials.ConnectionSettings
+    ) -> bool:
+        try:
+            now = await credentials.resolve(self.store, spec=spec, namespace=namespace)
+        except credentials.CredentialsProblem:
+            return False
+        return now.fingerprint != used.fingerprint
 
     async def _sync_tenants(
         self,
@@ -495,8 +513,10 @@ class Runner:
         failed = report.fatal is not None or (
             report.tenants > 0 and len(report.failed) == report.tenants
         )
-        retryable = (report.fatal.retryable if report.fatal else False) or any(
-            f.retryable for f in report.failed.values()
+        retryable = (
+            (report.fatal.retryable if report.fatal else False)
+            or any(f.retryable for f in report.failed.values())
+            or report.credentials_changed
         )
         if failed or report.failed:
             self.failures[key] += 1
