@@ -8,6 +8,7 @@ Faults are seeded (`sim.faults.reseed`), so a failure reproduces.
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 
 import pytest
 from convergence import (
@@ -132,11 +133,11 @@ def test_client_secret_rotated_in_the_middle_of_a_run(
         assert time.monotonic() < deadline
         time.sleep(0.05)
     time.sleep(0.3)
-    # Rotate as an admin does: a new secret in Entra ID, the old one deleted, the Kubernetes
-    # Secret updated, all while the run goes on.
+    # Rotate as an admin does: a new secret in Entra ID, the Kubernetes Secret updated, the old
+    # secret deleted in Entra ID, all while the run goes on.
     new = f"rotated-{SEED}-Zq8~secret-value"
     token_requests = sim.counters.get(TOKEN_ENDPOINT)
-    app.secrets = [AppSecret(value=SecretStr(new))]
+    app.secrets = [*app.secrets, AppSecret(value=SecretStr(new))]
     scenario.apply(
         {
             "apiVersion": "v1",
@@ -145,10 +146,19 @@ def test_client_secret_rotated_in_the_middle_of_a_run(
             "stringData": {"clientSecret": new},
         }
     )
+    app.secrets = [s for s in app.secrets if s.value.get_secret_value() != old]
     during = scenario.wait_synced(CONNECTOR)
     assert sim.counters.get(TOKEN_ENDPOINT) > token_requests, during  # asked again mid-run
     assert_status_tells_the_truth(scenario, during)
     assert_no_duplicates(scenario)
+    if during["summary"]["tenantsFailed"]:
+        # Refused with the old secret while the Secret already holds the new one: retry soon,
+        # not after the 1h interval.
+        assert {e["reason"] for e in during["summary"]["errors"]} == {"AuthenticationFailed"}
+        waited = datetime.fromisoformat(during["nextSyncTime"]) - datetime.fromisoformat(
+            during["lastSyncTime"]
+        )
+        assert waited <= timedelta(minutes=1), during
 
     sim.faults.clear()
     recovered = settle(scenario)
