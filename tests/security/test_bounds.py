@@ -46,14 +46,12 @@ def test_organization_status_of_a_5000_user_tenant_fits_etcd() -> None:
     contact_by_user = _contacts()
     everyone = [{"id": user, "@odata.type": "#microsoft.graph.user"} for user in contact_by_user]
     gathered = OrganizationFacts()
+    all_staff = g.Group.model_validate(
+        {"id": "group", "securityEnabled": True, "members": everyone}
+    )
     for n in range(500):
-        group = g.Group.model_validate(
-            {
-                "id": f"group-{n}",
-                "displayName": f"All staff {n} " + "x" * 200,
-                "securityEnabled": True,
-                "members": everyone,
-            }
+        group = all_staff.model_copy(
+            update={"id": f"group-{n}", "display_name": f"All staff {n} " + "x" * 200}
         )
         gathered.groups.append(facts.group_record(group, contact_by_user=contact_by_user))
     skus = [
