@@ -54,7 +54,11 @@ def plot(documents: list[dict[str, Any]], *, out: Path) -> Path:
         axis.set_title(title)
         axis.set_xlabel("users + devices")
         axis.set_xscale("log")
-        axis.set_yscale("symlog")
+        axis.set_xticks(sizes, labels=[f"{n:,}" for n in sizes], minor=False)
+        axis.set_xticks([], minor=True)
+        # symlog so that the unchanged resync's zero writes stay on the chart.
+        axis.set_yscale("symlog", linthresh=1)
+        axis.set_ylim(bottom=0)
         axis.grid(True, which="both", alpha=0.3)
         axis.legend()
     tenants = ", ".join(str(d["shape"]["tenants"]) for d in documents)
