@@ -25,6 +25,11 @@ WriteHook = Callable[[str, str], None]
 """Called with (verb, kind) after every successful write; the metrics layer subscribes."""
 
 
+LIST_CHUNK = 500
+"""Objects per list page: a namespace of 30,000 Contacts is then never held three times
+over (response, models, dicts) at once."""
+
+
 def _body(obj: Any) -> Body:
     """A lightkube object as a plain dict (lightkube's to_dict is untyped)."""
     return dict(obj.to_dict())
@@ -83,7 +88,10 @@ class Store:
                 return [
                     _body(item)
                     async for item in self._client.list(
-                        resource_of(kind), namespace=namespace, labels=dict(labels or {})
+                        resource_of(kind),
+                        namespace=namespace,
+                        labels=dict(labels or {}),
+                        chunk_size=LIST_CHUNK,
                     )
                 ]
         raise AssertionError("unreachable: tenacity re-raises the last error")
