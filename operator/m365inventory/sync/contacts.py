@@ -190,7 +190,11 @@ async def _record_removed_users(
 ) -> int:
     """Contacts whose user is gone from Microsoft: recorded as deleted, or removed by policy."""
     removed = 0
-    for name, body in list(ws.contacts.items()):
+    # Contacts that came to this tenant during the run belong to present users.
+    for name in ws.contacts_of_tenant(tenant_id):
+        body = ws.contacts.get(name)
+        if body is None:
+            continue
         microsoft = (body.get("status") or {}).get("microsoft") or {}
         if microsoft.get("tenantId") != tenant_id or microsoft.get("userId") in present:
             continue

@@ -34,6 +34,7 @@ class Workspace:
 
     contacts_loaded: bool = False
     devices_loaded: bool = False
+    _contacts_by_tenant: dict[str, list[str]] | None = field(default=None, repr=False)
 
     @classmethod
     async def load(
@@ -51,6 +52,19 @@ class Workspace:
         if not self.contacts_loaded:
             self.contacts = await self._by_name(resources.CONTACT)
             self.contacts_loaded = True
+            self._contacts_by_tenant = None
+
+    def contacts_of_tenant(self, tenant_id: str) -> list[str]:
+        """Names of the Contacts whose status named `tenant_id` when this was first asked in
+        the run: a superset for callers that re-check the live body, so a run of many tenants
+        does not scan every Contact once per tenant."""
+        if self._contacts_by_tenant is None:
+            index: dict[str, list[str]] = {}
+            for name, body in self.contacts.items():
+                microsoft = (body.get("status") or {}).get("microsoft") or {}
+                index.setdefault(str(microsoft.get("tenantId")), []).append(name)
+            self._contacts_by_tenant = index
+        return list(self._contacts_by_tenant.get(tenant_id, ()))
 
     async def load_devices(self) -> None:
         """List the namespace's Configurations and DeviceMatches (once)."""
