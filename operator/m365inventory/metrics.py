@@ -144,7 +144,8 @@ class Metrics:
         )
         self.secret_expiry = Gauge(
             SECRET_EXPIRY,
-            "When the client secret expires (spec.credentials.clientSecret.expiresAt, Unix time).",
+            "When the client secret expires (from Graph, else spec.credentials.clientSecret."
+            "expiresAt; Unix time).",
             by_connector,
             registry=r,
         )
@@ -249,7 +250,11 @@ class Metrics:
         else:
             self._at(self.interval, key).set(interval.total_seconds())
         client_secret = (spec.get("credentials") or {}).get("clientSecret") or {}
-        expires = _parse_time(client_secret.get("expiresAt"))
+        # Graph's answer (status) when the operator may read the app registration, else the
+        # date a person wrote into spec.
+        expires = _parse_time(status.get("clientSecretExpiresAt")) or _parse_time(
+            client_secret.get("expiresAt")
+        )
         if expires is not None:
             self._at(self.secret_expiry, key).set(expires)
         else:

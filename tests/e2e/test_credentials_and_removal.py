@@ -64,3 +64,33 @@ def test_removal_policy_delete_removes_only_contacts_the_operator_created(
     kept = scenario.get("m365contact", "kept-by-people")
     assert kept is not None
     assert kept["status"]["microsoft"]["deleted"] is True
+
+
+def test_client_secret_expiry_is_read_from_graph_where_permitted(scenario: Scenario) -> None:
+    app = scenario.sim.world.apps[0]
+    app.secrets[0].expires_date_time = "2027-03-01T00:00:00Z"
+    scenario.connector(
+        "msp",
+        sync={"contacts": False},
+        extra={
+            "credentials": {
+                "clientSecret": {
+                    "secretRef": {"name": "graph", "key": "clientSecret"},
+                    "expiresAt": "2030-01-01T00:00:00Z",
+                }
+            }
+        },
+    )
+    status = scenario.wait_synced("msp")
+    assert status["clientSecretExpiresAt"] == "2027-03-01T00:00:00Z"
+
+    # Without a permission that reads applications (a new token, so a new connector), the
+    # sync still succeeds and has no such field: the alert uses spec...expiresAt instead.
+    partner = scenario.partner_id
+    app.grants[partner] = [
+        p for p in app.grants[partner] if p not in {"Directory.Read.All", "Application.Read.All"}
+    ]
+    scenario.connector("msp-restricted", sync={"contacts": False})
+    restricted = scenario.wait_synced("msp-restricted")
+    assert restricted["phase"] == "OK"
+    assert "clientSecretExpiresAt" not in restricted

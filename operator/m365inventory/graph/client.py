@@ -314,6 +314,22 @@ class GraphClient:
             )
         return reports.parse_mailbox_usage(answer.text)
 
+    # --- the app registration itself -------------------------------------------------------
+
+    async def application(self, client_id: str) -> model.Application | None:
+        """The app registration with this client ID in this (its home) tenant, or None.
+
+        Needs Application.Read.All (or Directory.Read.All); it gives the expiry of the client
+        secrets, never their values.
+        """
+        call = _list_call("/applications", selects.APPLICATION, top=False)
+        params = {**call.params, "$filter": f"appId eq '{client_id}'"}
+        found = await self._list(
+            calls.GraphCall(method=call.method, path=call.path, params=params),
+            model.Application,
+        )
+        return found[0] if found else None
+
     # --- partner ----------------------------------------------------------------------------
 
     async def delegated_admin_customers(self) -> list[model.DelegatedAdminCustomer]:

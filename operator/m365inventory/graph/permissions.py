@@ -30,6 +30,7 @@ _TABLE: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         (r"^/admin/reportSettings\b", ("ReportSettings.Read.All",)),
         (r"^/reports/", ("Reports.Read.All",)),
         (r"^/tenantRelationships/delegatedAdmin", ("DelegatedAdminRelationship.Read.All",)),
+        (r"^/applications\b", ("Application.Read.All", "Directory.Read.All")),
     )
 )
 

@@ -393,6 +393,11 @@ class MicrosoftConnectorStatus(ApiModel):
     """When the last sync run succeeded."""
     next_sync_time: datetime | None = None
     """When the next scheduled sync run is due."""
+    client_secret_expires_at: datetime | None = None
+    """When the client secret in use expires, read from the app registration in Microsoft
+    Graph (needs Application.Read.All or Directory.Read.All; matched by the secret's first
+    characters). Unset when Graph may not be read: the alert then uses
+    spec.credentials.clientSecret.expiresAt."""
     last_handled_requested_at: Annotated[str | None, Field(max_length=256)] = None
     """The value of the m365.inventory.dev/requestedAt annotation last acted on."""
     progress: SyncProgress | None = None

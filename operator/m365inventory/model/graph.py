@@ -287,6 +287,26 @@ class ReportSettings(GraphModel):
     display_concealed_names: bool | None = None
 
 
+# --- Application registrations ----------------------------------------------------------------
+
+
+class PasswordCredential(GraphModel):
+    """A client secret's metadata; Graph never returns the value, only its first characters."""
+
+    key_id: str | None = None
+    display_name: str | None = None
+    hint: str | None = None
+    start_date_time: datetime | None = None
+    end_date_time: datetime | None = None
+
+
+class Application(GraphModel):
+    id: str
+    app_id: str | None = None
+    display_name: str | None = None
+    password_credentials: Annotated[list[PasswordCredential], BeforeValidator(_none_to_empty)] = []
+
+
 # --- Partner (GDAP) ---------------------------------------------------------------------------
 
 

@@ -35,6 +35,12 @@ _REPORTS = ("Reports.Read.All",)
 _REPORT_SETTINGS = ("ReportSettings.Read.All", "ReportSettings.ReadWrite.All")
 _GDAP = ("DelegatedAdminRelationship.Read.All", "DelegatedAdminRelationship.ReadWrite.All")
 _SIGN_IN = ("AuditLog.Read.All",)
+_APPLICATIONS = (
+    "Application.Read.All",
+    "Application.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+)
 
 #: endpoint template (as counted) -> any one of these permissions grants access.
 REQUIRED_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -58,6 +64,7 @@ REQUIRED_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "GET /admin/reportSettings": _REPORT_SETTINGS,
     "GET /tenantRelationships/delegatedAdminCustomers": _GDAP,
     "GET /tenantRelationships/delegatedAdminRelationships": _GDAP,
+    "GET /applications": _APPLICATIONS,
 }
 
 

@@ -1,4 +1,5 @@
-"""Directory endpoints: organization, domains, users (+delta), groups (+delta, members), SKUs.
+"""Directory endpoints: organization, domains, users (+delta), groups (+delta, members), SKUs,
+and the tenant's own application registrations (with their password credentials' metadata).
 
 Shapes follow the Graph v1.0 resource pages: users come back with Graph's default property
 set unless `$select` names others; `signInActivity` needs AuditLog.Read.All and a tenant with
@@ -7,6 +8,7 @@ Entra ID P1, and otherwise fails the way Graph fails.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,7 +16,7 @@ from m365inventory.simulator import paging
 from m365inventory.simulator.errors import GraphError
 from m365inventory.simulator.graph import Context, GraphResponse, Route
 from m365inventory.simulator.odata import compile_filter, project
-from m365inventory.simulator.world import Group, Sku, Tenant, User
+from m365inventory.simulator.world import App, Group, Sku, Tenant, User
 
 USER_DEFAULT_SELECT = (
     "businessPhones",
@@ -201,6 +203,33 @@ def subscribed_skus(ctx: Context) -> GraphResponse:
     return _listing(ctx, tenant.skus, render=render, default=None, entity_set="subscribedSkus")
 
 
+def render_application(app: App) -> dict[str, Any]:
+    """An application object: the secret's value never, only its first characters (`hint`)."""
+    object_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"app:{app.client_id}"))
+    return {
+        "id": object_id,
+        "appId": app.client_id,
+        "displayName": app.display_name,
+        "passwordCredentials": [
+            {
+                "customKeyIdentifier": None,
+                "displayName": f"secret {index + 1}",
+                "endDateTime": secret.expires_date_time,
+                "hint": secret.value.get_secret_value()[:3],
+                "keyId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{object_id}:{index}")),
+                "secretText": None,
+                "startDateTime": "2024-01-01T00:00:00Z",
+            }
+            for index, secret in enumerate(app.secrets)
+        ],
+    }
+
+
+def applications(ctx: Context) -> GraphResponse:
+    owned = [app for app in ctx.world.apps if app.home_tenant_id == ctx.tenant.id]
+    return _listing(ctx, owned, render=render_application, default=None, entity_set="applications")
+
+
 # ---- helpers ----------------------------------------------------------------------------
 def _listing(
     ctx: Context,
@@ -261,4 +290,5 @@ ROUTES = [
     Route("GET", "/groups/{id}/members", group_members, cost=3),
     Route("GET", "/groups/{id}", group),
     Route("GET", "/subscribedSkus", subscribed_skus, cost=3),
+    Route("GET", "/applications", applications),
 ]

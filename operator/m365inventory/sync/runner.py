@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from m365inventory.graph.client import GraphConnection
+from m365inventory.graph.credentials import ClientSecret
 from m365inventory.graph.errors import GraphError
 from m365inventory.kube import events
 from m365inventory.kube.store import Body, Store
@@ -79,6 +80,7 @@ class RunReport:
     graph_requests: int = 0
     writes: int = 0
     fatal: Failure | None = None
+    secret_expiry: datetime | None = None
     credentials_changed: bool = False
     """Microsoft refused the credentials, but the Secret changed during the run (a rotation):
     retry soon with the new value instead of waiting a whole interval."""
@@ -237,6 +239,7 @@ class Runner:
             graph_before = connection.counters.total()
             discovered = await discover(connection, spec=spec)
             credentials_ok = (True, "Valid", "signed in to the home tenant")
+            report.secret_expiry = await _secret_expiry(connection, spec=spec, settings=settings)
             await self._sync_tenants(
                 body, spec=spec, connection=connection, found=discovered, report=report
             )
@@ -615,6 +618,9 @@ class Runner:
             "lastSuccessfulSyncTime": conditions.timestamp(end) if not failed else None,
             "nextSyncTime": conditions.timestamp(end + wait),
             "lastHandledRequestedAt": requested,
+            "clientSecretExpiresAt": conditions.timestamp(report.secret_expiry)
+            if report.secret_expiry
+            else None,
             "progress": None,
             "summary": summary,
             "history": history,
@@ -629,3 +635,28 @@ class Runner:
         elif previous_phase != "OK" or report.contacts["created"] or report.trigger != "Schedule":
             await self._event(body, type="Normal", reason="SyncSucceeded", message=ready[2])
         return str(status["phase"]), ready[0]
+
+
+async def _secret_expiry(
+    connection: GraphConnection,
+    *,
+    spec: MicrosoftConnectorSpec,
+    settings: credentials.ConnectionSettings,
+) -> datetime | None:
+    """When the client secret in use expires, if Graph may tell (else None: the alert falls
+    back to spec.credentials.clientSecret.expiresAt). Never fails a sync."""
+    if not isinstance(settings.credential, ClientSecret):
+        return None
+    try:
+        app = await connection.tenant(spec.tenant_id).application(spec.client_id)
+    except GraphError:
+        return None
+    if app is None:
+        return None
+    hint = settings.credential.secret.get_secret_value()[:3]
+    ends = [
+        c.end_date_time if c.end_date_time.tzinfo else c.end_date_time.replace(tzinfo=UTC)
+        for c in app.password_credentials
+        if c.end_date_time is not None and (not c.hint or c.hint == hint)
+    ]
+    return min(ends) if ends else None
