@@ -35,6 +35,8 @@ LABEL_CONNECTOR = f"{GROUP}/connector"
 LABEL_TENANT = f"{GROUP}/tenant-id"
 LABEL_STATE = f"{GROUP}/state"
 LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
+MANAGED_BY = "m365-inventory-operator"
+"""The value of LABEL_MANAGED_BY on everything the operator creates."""
 ANNOTATION_REQUESTED_AT = f"{GROUP}/requestedAt"
 
 

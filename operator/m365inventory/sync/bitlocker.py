@@ -103,7 +103,7 @@ def _secret_body(
                 LABEL_SECRET_TYPE: SECRET_TYPE,
                 LABEL_CONFIGURATION: meta["name"][:63].rstrip("-_."),
                 resources.LABEL_TENANT: tenant_id,
-                resources.LABEL_MANAGED_BY: "m365-inventory-operator",
+                resources.LABEL_MANAGED_BY: resources.MANAGED_BY,
             },
             "annotations": {ANNOTATION_DEVICE: device.device_id},
             "ownerReferences": [

@@ -181,7 +181,7 @@ def _labels(*, connector: str, tenant_id: str) -> dict[str, str]:
     return {
         resources.LABEL_CONNECTOR: naming.label_value(connector),
         resources.LABEL_TENANT: naming.label_value(tenant_id),
-        resources.LABEL_MANAGED_BY: "m365-inventory-operator",
+        resources.LABEL_MANAGED_BY: resources.MANAGED_BY,
     }
 
 

@@ -17,7 +17,7 @@ from m365inventory.model.connector import MicrosoftConnectorSpec
 from m365inventory.model.matches import MatchState
 from m365inventory.sync import conditions, tenantmatches
 from m365inventory.sync.locks import namespace_lock
-from m365inventory.sync.workspace import Workspace
+from m365inventory.sync.workspace import Workspace, match_metadata
 
 AWAITING_DISCOVERY = "AwaitingDiscovery"
 
@@ -81,9 +81,7 @@ async def _apply(
     await ws.write_metadata(
         resources.TENANT_MATCH,
         name,
-        tenantmatches.desired_metadata(
-            connector=connector, tenant_id=tenant_id, state=outcome.state
-        ),
+        match_metadata(connector=connector, tenant_id=tenant_id, state=outcome.state.value),
     )
     await ws.write_status(
         resources.TENANT_MATCH,

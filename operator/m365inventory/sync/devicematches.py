@@ -21,7 +21,7 @@ from m365inventory.model import resources
 from m365inventory.model.matches import MatchState
 from m365inventory.sync import conditions, device_decisions, naming
 from m365inventory.sync.locks import namespace_lock
-from m365inventory.sync.workspace import ANNOTATION_CREATED_BY, Workspace, owner_reference
+from m365inventory.sync.workspace import ANNOTATION_CREATED_BY, Workspace, match_metadata
 
 AWAITING_DISCOVERY = "AwaitingDiscovery"
 TENANT_NOT_MATCHED = "TenantNotMatched"
@@ -252,7 +252,7 @@ async def apply_side_effects(
             {
                 "metadata": {
                     "name": outcome.create,
-                    "labels": {resources.LABEL_MANAGED_BY: "m365-inventory-operator"},
+                    "labels": {resources.LABEL_MANAGED_BY: resources.MANAGED_BY},
                     "annotations": {ANNOTATION_CREATED_BY: seen.name},
                 },
                 "spec": configuration_spec(facts=seen.facts, organization=organization),
@@ -431,19 +431,6 @@ def desired_status(
     }
 
 
-def desired_metadata(*, connector: Body, tenant_id: str, state: MatchState) -> dict[str, Any]:
-    """Labels and owner the operator keeps on a DeviceMatch (people own spec)."""
-    return {
-        "labels": {
-            resources.LABEL_CONNECTOR: naming.label_value(connector["metadata"]["name"]),
-            resources.LABEL_TENANT: naming.label_value(tenant_id),
-            resources.LABEL_STATE: state.value,
-            resources.LABEL_MANAGED_BY: "m365-inventory-operator",
-        },
-        "ownerReferences": [owner_reference(connector)],
-    }
-
-
 async def reconcile(
     ws: Workspace,
     *,
@@ -486,8 +473,8 @@ async def reconcile(
     await ws.write_metadata(
         resources.DEVICE_MATCH,
         seen.name,
-        desired_metadata(
-            connector=connector, tenant_id=str(seen.facts["tenantId"]), state=outcome.state
+        match_metadata(
+            connector=connector, tenant_id=str(seen.facts["tenantId"]), state=outcome.state.value
         ),
     )
     await ws.write_status(

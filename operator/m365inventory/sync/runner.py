@@ -43,7 +43,7 @@ from m365inventory.sync.tenantdata import (
     OrganizationFacts,
     sync_tenant_data,
 )
-from m365inventory.sync.workspace import Workspace
+from m365inventory.sync.workspace import Workspace, match_metadata
 
 log = logging.getLogger(__name__)
 HISTORY = 10
@@ -446,9 +446,7 @@ class Runner:
         await ws.write_metadata(
             resources.TENANT_MATCH,
             name,
-            tenantmatches.desired_metadata(
-                connector=body, tenant_id=tenant_id, state=outcome.state
-            ),
+            match_metadata(connector=body, tenant_id=tenant_id, state=outcome.state.value),
         )
         await ws.write_status(
             resources.TENANT_MATCH,

@@ -12,13 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from m365inventory.kube.store import Body
 from m365inventory.match import tenants as tenant_matching
 from m365inventory.model import resources
 from m365inventory.model.connector import MicrosoftConnectorSpec
 from m365inventory.model.matches import MatchState
 from m365inventory.sync import conditions, decisions, devicematches, naming
-from m365inventory.sync.workspace import ANNOTATION_CREATED_BY, Workspace, owner_reference
+from m365inventory.sync.workspace import ANNOTATION_CREATED_BY, Workspace
 
 CONTACTS_AMBIGUOUS = "ContactsAmbiguous"
 DUPLICATE_THRESHOLD = 80
@@ -145,7 +144,7 @@ async def apply_side_effects(
             {
                 "metadata": {
                     "name": outcome.create,
-                    "labels": {resources.LABEL_MANAGED_BY: "m365-inventory-operator"},
+                    "labels": {resources.LABEL_MANAGED_BY: resources.MANAGED_BY},
                     "annotations": {ANNOTATION_CREATED_BY: name},
                 },
                 "spec": {"displayName": outcome.create_display_name or outcome.create},
@@ -245,17 +244,4 @@ def desired_status(
         "devices": dict(devices) if devices is not None else live_status.get("devices"),
         "conditions": conds,
         "observedGeneration": generation,
-    }
-
-
-def desired_metadata(*, connector: Body, tenant_id: str, state: MatchState) -> dict[str, Any]:
-    """Labels and owner the operator keeps on a TenantMatch (people own spec)."""
-    return {
-        "labels": {
-            resources.LABEL_CONNECTOR: naming.label_value(connector["metadata"]["name"]),
-            resources.LABEL_TENANT: naming.label_value(tenant_id),
-            resources.LABEL_STATE: state.value,
-            resources.LABEL_MANAGED_BY: "m365-inventory-operator",
-        },
-        "ownerReferences": [owner_reference(connector)],
     }

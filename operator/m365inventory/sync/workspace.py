@@ -13,7 +13,7 @@ from typing import Any
 
 from m365inventory.kube.store import Body, Store
 from m365inventory.model import resources
-from m365inventory.sync import plan
+from m365inventory.sync import naming, plan
 
 ANNOTATION_CREATED_BY = f"{resources.GROUP}/created-by"
 """On objects the operator created: the TenantMatch or DeviceMatch whose decision made them."""
@@ -166,4 +166,17 @@ def owner_reference(connector: Body) -> Body:
         "uid": meta["uid"],
         "controller": True,
         "blockOwnerDeletion": False,
+    }
+
+
+def match_metadata(*, connector: Body, tenant_id: str, state: str) -> Body:
+    """Labels and owner the operator keeps on a TenantMatch or DeviceMatch (people own spec)."""
+    return {
+        "labels": {
+            resources.LABEL_CONNECTOR: naming.label_value(connector["metadata"]["name"]),
+            resources.LABEL_TENANT: naming.label_value(tenant_id),
+            resources.LABEL_STATE: state,
+            resources.LABEL_MANAGED_BY: resources.MANAGED_BY,
+        },
+        "ownerReferences": [owner_reference(connector)],
     }
