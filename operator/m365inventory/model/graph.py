@@ -14,7 +14,15 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 
@@ -38,6 +46,28 @@ class GraphModel(BaseModel):
     #: Fields that exist on the model but must not be put into ``$select``
     #: (navigation properties, values fetched by a separate request).
     not_selected: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_lone_surrogates(cls, data: Any) -> Any:
+        """JSON can escape a lone UTF-16 surrogate (\\ud800) that is no Unicode text at all;
+        such a value would fail every write downstream, so it is refused here, at the edge."""
+        if _has_lone_surrogate(data):
+            raise ValueError("a string holds a lone UTF-16 surrogate: not valid Unicode text")
+        return data
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
 
 
 def select_of(model: type[GraphModel]) -> tuple[str, ...]:
@@ -72,16 +102,12 @@ class PostalAddress(GraphModel):
     country_letter_code: str | None = None
 
 
-class Organization(GraphModel):
+class Organization(PostalAddress):
+    """The tenant's organization profile; Graph keeps its address in flat properties."""
+
     id: str
     display_name: str | None = None
     verified_domains: Annotated[list[VerifiedDomain], BeforeValidator(_none_to_empty)] = []
-    street: str | None = None
-    city: str | None = None
-    state: str | None = None
-    postal_code: str | None = None
-    country: str | None = None
-    country_letter_code: str | None = None
     business_phones: StrList = []
     technical_notification_mails: StrList = []
     tenant_type: str | None = None
@@ -89,13 +115,8 @@ class Organization(GraphModel):
 
     @property
     def address(self) -> PostalAddress:
-        return PostalAddress(
-            street=self.street,
-            city=self.city,
-            state=self.state,
-            postal_code=self.postal_code,
-            country=self.country,
-            country_letter_code=self.country_letter_code,
+        return PostalAddress.model_validate(
+            {name: getattr(self, name) for name in PostalAddress.model_fields}
         )
 
     @property
