@@ -74,7 +74,8 @@ def test_sigkill_at_twenty_seeded_points(
     scenario: Scenario, clean_namespace: str, operators: OperatorControl
 ) -> None:
     rng = random.Random(SEED)
-    scenario.sim.faults.update({"latency_ms": 25})  # a run takes a few seconds: room to kill
+    # A run must outlast the 0-2 s kill delays even on an idle machine: 75 ms per Graph request.
+    scenario.sim.faults.update({"latency_ms": 75})
     committed = decisions(scenario)
     device_decisions = {k: v for k, v in committed.items() if k[0] == "devicematch"}
     prepare(scenario)
