@@ -24,11 +24,13 @@ def workspace(*, configurations: dict[str, Any], device_matches: dict[str, Any])
         namespace="ns",
         now=datetime(2026, 11, 22, tzinfo=UTC),
     )
-    ws.configurations = {
-        name: {"metadata": {"name": name}, "spec": {"organization": "contoso", **spec}}
-        for name, spec in configurations.items()
-    }
-    ws.device_matches = device_matches
+    ws.configurations.update(
+        {
+            name: {"metadata": {"name": name}, "spec": {"organization": "contoso", **spec}}
+            for name, spec in configurations.items()
+        }
+    )
+    ws.device_matches.update(device_matches)
     ws.devices_loaded = True
     return ws
 

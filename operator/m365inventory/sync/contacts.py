@@ -81,9 +81,7 @@ async def sync_contacts(
     """Match, create and update the Contacts of `organization` for the tenant's users."""
     counts = ContactCounts(total=len(users))
     candidates = {
-        name: body
-        for name, body in ws.contacts.items()
-        if (body.get("spec") or {}).get("organization") == organization
+        name: ws.contacts[name] for name in ws.contacts.names("organization", organization)
     }
     outcomes = contact_matching.match_contacts(
         users=[_user_input(u) for u in users],
@@ -190,13 +188,10 @@ async def _record_removed_users(
 ) -> int:
     """Contacts whose user is gone from Microsoft: recorded as deleted, or removed by policy."""
     removed = 0
-    # Contacts that came to this tenant during the run belong to present users.
-    for name in ws.contacts_of_tenant(tenant_id):
-        body = ws.contacts.get(name)
-        if body is None:
-            continue
+    for name in ws.contacts.names("tenant", tenant_id):
+        body = ws.contacts[name]
         microsoft = (body.get("status") or {}).get("microsoft") or {}
-        if microsoft.get("tenantId") != tenant_id or microsoft.get("userId") in present:
+        if microsoft.get("userId") in present:
             continue
         created = (body["metadata"].get("annotations") or {}).get(ANNOTATION_CREATED_BY)
         if removal == RemovalPolicy.DELETE and created:

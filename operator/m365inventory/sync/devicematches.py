@@ -86,14 +86,10 @@ def _status(body: Mapping[str, Any] | None) -> dict[str, Any]:
 def holders(ws: Workspace, *, exclude: str | None = None) -> dict[str, str]:
     """Configuration → the DeviceMatch of a present device matched to it."""
     held: dict[str, str] = {}
-    for name, body in ws.device_matches.items():
-        status = _status(body)
-        if name == exclude or status.get("state") != MatchState.MATCHED:
-            continue
-        if (status.get("device") or {}).get("removed"):
-            continue
-        if status.get("configuration"):
-            held[str(status["configuration"])] = name
+    for configuration in ws.device_matches.keys_of("holding"):
+        names = [n for n in ws.device_matches.names("holding", configuration) if n != exclude]
+        if names:
+            held[str(configuration)] = names[-1]
     return held
 
 
@@ -128,10 +124,11 @@ def match(ws: Workspace, *, organization: str, devices: Sequence[DeviceSeen]) ->
             excluded.add(configuration)
         elif (binding := _binding(body)) is not None:
             bound[configuration] = binding
+    of_organization = ws.configurations.names("organization", organization)
     inputs = [
-        _configuration_input(name, body, device_id=bound.get(name))
-        for name, body in ws.configurations.items()
-        if (body.get("spec") or {}).get("organization") == organization and name not in excluded
+        _configuration_input(name, ws.configurations[name], device_id=bound.get(name))
+        for name in of_organization
+        if name not in excluded
     ]
     index = device_matching.ConfigurationIndex(inputs)
     results = device_matching.match_devices(
@@ -142,12 +139,14 @@ def match(ws: Workspace, *, organization: str, devices: Sequence[DeviceSeen]) ->
         index=index,
         held=held,
         holding={dm_name: configuration for configuration, dm_name in held.items()},
-        contacts=contact_index(ws.contacts),
-        configurations={
-            name
-            for name, body in ws.configurations.items()
-            if (body.get("spec") or {}).get("organization") == organization
-        },
+        contacts=contact_index(
+            {
+                name: ws.contacts[name]
+                for tenant_id in {str(seen.facts.get("tenantId")) for seen in devices}
+                for name in ws.contacts.names("tenant", tenant_id)
+            }
+        ),
+        configurations=set(of_organization),
     )
 
 
@@ -290,7 +289,7 @@ async def clear_configuration(ws: Workspace, name: str) -> None:
         namespace=ws.namespace,
         fields=["microsoft", "conditions"],
     )
-    ws.configurations[name] = applied
+    ws.put(resources.CONFIGURATION, applied)
 
 
 def contact_index(contacts: Mapping[str, Body]) -> dict[tuple[str, str], str]:
@@ -604,10 +603,9 @@ async def release_tenant(ws: Workspace, *, tenant_id: str, now: datetime) -> int
     """
     await ws.load_devices()
     released = 0
-    for name, body in sorted(ws.device_matches.items()):
+    for name in sorted(ws.device_matches.names("tenant", tenant_id)):
+        body = ws.device_matches[name]
         status = _status(body)
-        if (status.get("device") or {}).get("tenantId") != tenant_id:
-            continue
         if status.get("state") != MatchState.MATCHED:
             continue
         if status.get("configuration"):

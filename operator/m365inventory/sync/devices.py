@@ -192,14 +192,10 @@ async def _record_removed(
     """DeviceMatches of this tenant whose device left Intune: marked removed, kept. With
     removalPolicy Delete, a Configuration the operator created for the device is deleted."""
     removed = 0
-    for name, body in list(ws.device_matches.items()):
-        status = body.get("status") or {}
+    for name in ws.device_matches.names("tenant", tenant_id):
+        status = ws.device_matches[name].get("status") or {}
         facts = status.get("device") or {}
-        if (
-            name in present
-            or status.get("connector") != connector
-            or facts.get("tenantId") != tenant_id
-        ):
+        if name in present or status.get("connector") != connector:
             continue
         removed += 1
         if facts.get("removed"):

@@ -157,9 +157,10 @@ async def sync_tenant_data(
         members = await client.group_members([grp.id for grp in groups])
         members.raise_first()
         contact_by_user = {
-            str(((b.get("status") or {}).get("microsoft") or {}).get("userId")): name
-            for name, b in ws.contacts.items()
-            if ((b.get("status") or {}).get("microsoft") or {}).get("tenantId") == tenant_id
+            str(
+                ((ws.contacts[name].get("status") or {}).get("microsoft") or {}).get("userId")
+            ): name
+            for name in ws.contacts.names("tenant", tenant_id)
         }
         for group in groups:
             listed = members.values.get(group.id)

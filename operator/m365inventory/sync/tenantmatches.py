@@ -160,10 +160,8 @@ async def unbind(ws: Workspace, *, tenant_id: str, organization: str, tenant_mat
     """Undo what matching `tenant_id` to `organization` caused."""
     await devicematches.release_tenant(ws, tenant_id=tenant_id, now=ws.now)
     await ws.load_contacts()
-    for contact_name, contact in list(ws.contacts.items()):
-        facts = (contact.get("status") or {}).get("microsoft") or {}
-        if facts.get("tenantId") != tenant_id:
-            continue
+    for contact_name in ws.contacts.names("tenant", tenant_id):
+        contact = ws.contacts[contact_name]
         created_by = (contact["metadata"].get("annotations") or {}).get(ANNOTATION_CREATED_BY)
         if created_by == tenant_match:
             await ws.delete(resources.CONTACT, contact_name)

@@ -7,16 +7,35 @@ says the same thing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from typing import Any
 
 from m365inventory.kube.store import Body, Store
 from m365inventory.model import resources
+from m365inventory.model.matches import MatchState
 from m365inventory.sync import naming, plan
+from m365inventory.sync.tables import Table, field
 
 ANNOTATION_CREATED_BY = f"{resources.GROUP}/created-by"
 """On objects the operator created: the TenantMatch or DeviceMatch whose decision made them."""
+
+
+def _holding(body: Body) -> str | None:
+    """The Configuration a DeviceMatch of a present device is matched to."""
+    status = body.get("status") or {}
+    if status.get("state") != MatchState.MATCHED or (status.get("device") or {}).get("removed"):
+        return None
+    return str(status["configuration"]) if status.get("configuration") else None
+
+
+CONTACT_INDEXES = {
+    "organization": field("spec", "organization"),
+    "tenant": field("status", "microsoft", "tenantId"),
+}
+CONFIGURATION_INDEXES = {"organization": field("spec", "organization")}
+DEVICE_MATCH_INDEXES = {"tenant": field("status", "device", "tenantId"), "holding": _holding}
 
 
 @dataclass
@@ -26,23 +45,22 @@ class Workspace:
     store: Store
     namespace: str
     now: datetime
-    organizations: dict[str, Body] = field(default_factory=dict)
-    tenant_matches: dict[str, Body] = field(default_factory=dict)
-    contacts: dict[str, Body] = field(default_factory=dict)
-    configurations: dict[str, Body] = field(default_factory=dict)
-    device_matches: dict[str, Body] = field(default_factory=dict)
+    organizations: Table = dataclass_field(default_factory=Table)
+    tenant_matches: Table = dataclass_field(default_factory=Table)
+    contacts: Table = dataclass_field(default_factory=lambda: Table(CONTACT_INDEXES))
+    configurations: Table = dataclass_field(default_factory=lambda: Table(CONFIGURATION_INDEXES))
+    device_matches: Table = dataclass_field(default_factory=lambda: Table(DEVICE_MATCH_INDEXES))
 
     contacts_loaded: bool = False
     devices_loaded: bool = False
-    _contacts_by_tenant: dict[str, list[str]] | None = field(default=None, repr=False)
 
     @classmethod
     async def load(
         cls, *, store: Store, namespace: str, now: datetime, contacts: bool = True
     ) -> Workspace:
         ws = cls(store=store, namespace=namespace, now=now)
-        ws.organizations = await ws._by_name(resources.ORGANIZATION)
-        ws.tenant_matches = await ws._by_name(resources.TENANT_MATCH)
+        await ws._fill(resources.ORGANIZATION)
+        await ws._fill(resources.TENANT_MATCH)
         if contacts:
             await ws.load_contacts()
         return ws
@@ -50,27 +68,14 @@ class Workspace:
     async def load_contacts(self) -> None:
         """List the namespace's Contacts (once)."""
         if not self.contacts_loaded:
-            self.contacts = await self._by_name(resources.CONTACT)
+            await self._fill(resources.CONTACT)
             self.contacts_loaded = True
-            self._contacts_by_tenant = None
-
-    def contacts_of_tenant(self, tenant_id: str) -> list[str]:
-        """Names of the Contacts whose status named `tenant_id` when this was first asked in
-        the run: a superset for callers that re-check the live body, so a run of many tenants
-        does not scan every Contact once per tenant."""
-        if self._contacts_by_tenant is None:
-            index: dict[str, list[str]] = {}
-            for name, body in self.contacts.items():
-                microsoft = (body.get("status") or {}).get("microsoft") or {}
-                index.setdefault(str(microsoft.get("tenantId")), []).append(name)
-            self._contacts_by_tenant = index
-        return list(self._contacts_by_tenant.get(tenant_id, ()))
 
     async def load_devices(self) -> None:
         """List the namespace's Configurations and DeviceMatches (once)."""
         if not self.devices_loaded:
-            self.configurations = await self._by_name(resources.CONFIGURATION)
-            self.device_matches = await self._by_name(resources.DEVICE_MATCH)
+            await self._fill(resources.CONFIGURATION)
+            await self._fill(resources.DEVICE_MATCH)
             self.devices_loaded = True
 
     async def refresh(self, kind: resources.Kind, name: str) -> Body | None:
@@ -83,11 +88,17 @@ class Workspace:
             table[name] = lean(found)
         return found
 
-    async def _by_name(self, kind: resources.Kind) -> dict[str, Body]:
-        items = await self.store.list(kind, namespace=self.namespace)
-        return {item["metadata"]["name"]: lean(item) for item in items}
+    async def _fill(self, kind: resources.Kind) -> None:
+        table = self._table(kind)
+        table.clear()
+        for item in await self.store.list(kind, namespace=self.namespace):
+            table[item["metadata"]["name"]] = lean(item)
 
-    def _table(self, kind: resources.Kind) -> dict[str, Body]:
+    def put(self, kind: resources.Kind, body: Body) -> None:
+        """Record what a write outside this class returned (the object as it is now)."""
+        self._table(kind)[body["metadata"]["name"]] = lean(body)
+
+    def _table(self, kind: resources.Kind) -> Table:
         return {
             resources.ORGANIZATION.kind: self.organizations,
             resources.TENANT_MATCH.kind: self.tenant_matches,
