@@ -9,25 +9,21 @@ from __future__ import annotations
 
 import base64
 import collections
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from lightkube import ApiError, AsyncClient
+from lightkube.core.selector import build_selector
 from lightkube.resources.core_v1 import Secret
 from lightkube.types import PatchType
 
-from m365inventory.kube import retrying
+from m365inventory.kube import listing, retrying
 from m365inventory.kube.kinds import resource_of
 from m365inventory.model import resources
 
 Body = dict[str, Any]
 WriteHook = Callable[[str, str], None]
 """Called with (verb, kind) after every successful write; the metrics layer subscribes."""
-
-
-LIST_CHUNK = 500
-"""Objects per list page: a namespace of 30,000 Contacts is then never held three times
-over (response, models, dicts) at once."""
 
 
 def _body(obj: Any) -> Body:
@@ -81,19 +77,37 @@ class Store:
 
     async def list(
         self, kind: resources.Kind, *, namespace: str, labels: Mapping[str, str] | None = None
-    ) -> list[Body]:
-        """All objects of `kind` in the namespace, optionally filtered by labels."""
+    ) -> Iterator[Body]:
+        """All objects of `kind` in the namespace, optionally filtered by labels, without their
+        managedFields, decoded one at a time as they are taken.
+
+        One unpaged, uncompressed request, which the API server answers from its watch cache
+        (see `listing` for the measurements). lightkube's own list decodes every item whole,
+        so the request goes through its request/response seam instead.
+        """
+        generic: Any = self._client._client
+        request = generic.prepare_request(
+            "list",
+            res=resource_of(kind),
+            namespace=namespace,
+            params={"labelSelector": build_selector(dict(labels)) if labels else None},
+            headers={"Accept-Encoding": "identity"},
+        )
         async for attempt in retrying.policy():
             with attempt:
-                return [
-                    _body(item)
-                    async for item in self._client.list(
-                        resource_of(kind),
-                        namespace=namespace,
-                        labels=dict(labels or {}),
-                        chunk_size=LIST_CHUNK,
-                    )
-                ]
+                response = await generic.send(generic.build_adapter_request(request), stream=True)
+                try:
+                    if not response.is_success:
+                        await response.aread()
+                        generic.raise_for_status(response)
+                    # One growing buffer: reading the whole body first and joining its parts
+                    # would hold a 50 MB list twice.
+                    data = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        data += chunk
+                finally:
+                    await response.aclose()
+                return listing.items(data)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     async def apply(self, kind: resources.Kind, body: Body) -> Body:
