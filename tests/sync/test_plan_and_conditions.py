@@ -86,3 +86,12 @@ def test_conditions_stay_sorted_and_unique() -> None:
     assert [c["type"] for c in conds] == ["Ready", "Synced"]
     assert conds[0]["observedGeneration"] == 3
     assert conditions.get_condition(conds, "Synced")["status"] == "False"  # type: ignore[index]
+
+
+def test_needs_decision_compares_generation_with_the_observed_one() -> None:
+    assert plan.needs_decision({"metadata": {"generation": 2}, "status": {"observedGeneration": 1}})
+    assert plan.needs_decision({"metadata": {"generation": 1}})
+    assert not plan.needs_decision(
+        {"metadata": {"generation": 3}, "status": {"observedGeneration": 3, "state": "Matched"}}
+    )
+    assert not plan.needs_decision({"metadata": {}, "status": None})

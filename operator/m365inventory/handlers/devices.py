@@ -10,13 +10,14 @@ import kopf
 
 from m365inventory.handlers.runtime import runtime_of
 from m365inventory.model import resources
-from m365inventory.sync import devicematches
+from m365inventory.sync import devicematches, plan
 from m365inventory.sync.runner import utcnow
 
 
 def _spec_changed(body: kopf.Body, **_: Any) -> bool:
-    # Filtering here (not in the handler) keeps kopf from logging every status write of a sync.
-    return devicematches.needs_decision(copy.deepcopy(dict(body)))
+    # Filtering here (not in the handler) keeps kopf from logging every status write of a sync;
+    # it sees every event of every DeviceMatch, so it reads the body without copying it.
+    return plan.needs_decision(body)
 
 
 @kopf.on.event(

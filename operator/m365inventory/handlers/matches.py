@@ -9,7 +9,7 @@ import kopf
 
 from m365inventory.handlers.runtime import runtime_of
 from m365inventory.model import resources
-from m365inventory.sync import deciding
+from m365inventory.sync import deciding, plan
 from m365inventory.sync.runner import utcnow
 
 
@@ -17,9 +17,9 @@ from m365inventory.sync.runner import utcnow
 async def tenant_match_event(event: Any, body: kopf.Body, memo: Any, **_: Any) -> None:
     if event.get("type") == "DELETED":
         return
-    plain = copy.deepcopy(dict(body))
-    if not deciding.needs_decision(plain):
+    if not plan.needs_decision(body):
         return
+    plain = copy.deepcopy(dict(body))
     runtime = runtime_of(memo)
     namespace = str(body.metadata.namespace)
     status = plain.get("status") or {}

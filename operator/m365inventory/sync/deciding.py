@@ -17,15 +17,10 @@ from m365inventory.model.connector import MicrosoftConnectorSpec
 from m365inventory.model.matches import MatchState
 from m365inventory.sync import conditions, tenantmatches
 from m365inventory.sync.locks import namespace_lock
+from m365inventory.sync.plan import needs_decision
 from m365inventory.sync.workspace import Workspace, match_metadata
 
 AWAITING_DISCOVERY = "AwaitingDiscovery"
-
-
-def needs_decision(body: Body) -> bool:
-    """Has the spec changed since the operator last applied it?"""
-    status = body.get("status") or {}
-    return bool(body["metadata"].get("generation") != status.get("observedGeneration"))
 
 
 async def apply_tenant_decision(

@@ -18,9 +18,10 @@ from m365inventory.kube.store import Body, Store
 from m365inventory.match import compare, normalise
 from m365inventory.match import devices as device_matching
 from m365inventory.model import resources
-from m365inventory.model.matches import MatchState
+from m365inventory.model.matches import DeviceDecision, MatchState
 from m365inventory.sync import conditions, device_decisions, naming
 from m365inventory.sync.locks import namespace_lock
+from m365inventory.sync.plan import needs_decision
 from m365inventory.sync.workspace import ANNOTATION_CREATED_BY, Workspace, match_metadata
 
 AWAITING_DISCOVERY = "AwaitingDiscovery"
@@ -498,11 +499,6 @@ async def reconcile(
 # --------------------------------------------------------------------------- decisions
 
 
-def needs_decision(body: Body) -> bool:
-    """Has the spec changed since the operator last applied it?"""
-    return bool(body["metadata"].get("generation") != _status(body).get("observedGeneration"))
-
-
 async def apply_device_decision(
     *, store: Store, body: Body, connector: Body | None, now: datetime
 ) -> device_decisions.DeviceOutcome | None:
@@ -528,8 +524,12 @@ async def apply_device_decision(
                 "the device",
             )
             return None
-        ws = await Workspace.load(store=store, namespace=namespace, now=now)
+        ws = await Workspace.load(store=store, namespace=namespace, now=now, contacts=False)
         await ws.load_devices()
+        if (fresh.get("spec") or {}).get("decision") != DeviceDecision.IGNORE:
+            # Only a match relates the device's primary user's Contact (Smart Relate); an
+            # Ignore, the common bulk decision, skips listing every Contact of the namespace.
+            await ws.load_contacts()
         tenant_id = str(facts["tenantId"])
         tenant_match = ws.tenant_matches.get(
             naming.tenant_match_name(connector=connector["metadata"]["name"], tenant_id=tenant_id)

@@ -61,3 +61,10 @@ def needs_write(live: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> b
     if live is None:
         return True
     return not contains(live, desired)
+
+
+def needs_decision(body: Mapping[str, Any]) -> bool:
+    """Has a TenantMatch's or DeviceMatch's spec (people's decision) changed since the
+    operator last applied it? Reads two fields, so it needs no copy of a watched body."""
+    status = body.get("status") or {}
+    return bool((body.get("metadata") or {}).get("generation") != status.get("observedGeneration"))
