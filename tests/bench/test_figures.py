@@ -1,0 +1,40 @@
+"""The bench's verdicts (pure): what counts as meeting each target."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from benchmarks import figures
+
+
+def test_peak_rss_is_the_highest_of_every_operator_scenario() -> None:
+    results = {
+        "cold_sync": {"peak_rss_mb": 188.6},
+        "unchanged_resync": {"peak_rss_mb": 237.7},
+        "change_1pct": {"peak_rss_mb": 301.0},
+        "matching": {"peak_rss_mb": 900.0},  # in the bench's own process, not the operator
+    }
+    assert figures.peak_rss_mb(results) == 301.0
+    assert figures.verdicts(results)["operator.peak_rss_mb"] is False
+    del results["change_1pct"]
+    assert figures.verdicts(results)["operator.peak_rss_mb"] is True
+
+
+def test_unmeasured_targets_are_neither_met_nor_missed() -> None:
+    verdicts = figures.verdicts({})
+    assert set(verdicts) == set(figures.TARGETS)
+    assert all(met is None for met in verdicts.values())
+
+
+def test_resync_wall_target_is_a_twentieth_of_the_cold_sync() -> None:
+    verdicts = figures.verdicts(
+        {"unchanged_resync": {"wall_vs_cold": 0.05, "writes": 0}, "cold_sync": {}}
+    )
+    assert verdicts["unchanged_resync.wall_vs_cold"] is True
+    assert verdicts["unchanged_resync.documentation_writes"] is True
+    verdicts = figures.verdicts({"unchanged_resync": {"wall_vs_cold": 0.0501, "writes": 1}})
+    assert verdicts["unchanged_resync.wall_vs_cold"] is False
+    assert verdicts["unchanged_resync.documentation_writes"] is False
