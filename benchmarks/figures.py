@@ -77,14 +77,18 @@ def minimum_graph_requests(
     tenants: Sequence[TenantSize],
     page_size: Mapping[str, int],
     batch_size: int,
+    secret_expiry: bool = False,
 ) -> int:
     """The fewest Graph requests a sync of these tenants can make.
 
     Discovery lists customers and relationships once; each tenant needs its organization,
     its subscribed SKUs, every page of users, groups and devices, one `$batch` per
-    `batch_size` groups (members) and one per `batch_size` Ethernet MACs to read.
+    `batch_size` groups (members) and one per `batch_size` Ethernet MACs to read. A connector
+    that signs in with a client secret also reads its app registration once (the secret's
+    expiry: `status.clientSecretExpiresAt`).
     """
     total = pages(len(tenants), page_size=page_size["customers"]) * 2
+    total += 1 if secret_expiry else 0
     for tenant in tenants:
         total += 2
         total += pages(tenant.users, page_size=page_size["users"])

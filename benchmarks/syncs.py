@@ -88,6 +88,8 @@ def minimum_requests(sim: Simulator, *, macs_known: bool) -> int:
         tenants=tenant_sizes(sim.world, macs_known=macs_known),
         page_size=page_sizes(sim),
         batch_size=sim.settings.batch_max_requests,
+        # The bench's connectors sign in with a client secret (e2e_harness.Scenario).
+        secret_expiry=True,
     )
 
 

@@ -38,3 +38,19 @@ def test_resync_wall_target_is_a_twentieth_of_the_cold_sync() -> None:
     verdicts = figures.verdicts({"unchanged_resync": {"wall_vs_cold": 0.0501, "writes": 1}})
     assert verdicts["unchanged_resync.wall_vs_cold"] is False
     assert verdicts["unchanged_resync.documentation_writes"] is False
+
+
+def test_graph_floor_counts_pages_batches_and_the_app_registration_read() -> None:
+    tenants = [
+        figures.TenantSize(users=1000, groups=40, devices=30, macs_to_read=30),
+        figures.TenantSize(users=0, groups=0, devices=0, macs_to_read=0),
+    ]
+    page_size = {"customers": 100, "users": 999, "groups": 999, "devices": 999}
+    floor = figures.minimum_graph_requests(tenants=tenants, page_size=page_size, batch_size=20)
+    # customers + relationships; per tenant organization + SKUs; users 2 pages, groups 1,
+    # 2 member batches, devices 1, 2 MAC batches; the empty tenant still lists each once.
+    assert floor == 2 + (2 + 2 + 1 + 2 + 1 + 2) + (2 + 1 + 1 + 0 + 1 + 0)
+    with_secret = figures.minimum_graph_requests(
+        tenants=tenants, page_size=page_size, batch_size=20, secret_expiry=True
+    )
+    assert with_secret == floor + 1
