@@ -99,7 +99,8 @@ def targets_table(verdicts: Mapping[str, bool | None]) -> Table:
 
 def _commit() -> str | None:
     """The checkout's commit, with "+dirty" when the tree has changes (the operator runs
-    from the tree, so they are part of what was measured)."""
+    from the tree, so they are part of what was measured). Results files are left out: a
+    run at several scales writes one before it measures the next."""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
@@ -109,7 +110,15 @@ def _commit() -> str | None:
             cwd=CHECKOUT,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":(exclude)benchmarks/results",
+            ],
             capture_output=True,
             text=True,
             check=True,
