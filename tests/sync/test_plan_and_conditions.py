@@ -90,7 +90,10 @@ def test_conditions_stay_sorted_and_unique() -> None:
 
 def test_needs_decision_compares_generation_with_the_observed_one() -> None:
     assert plan.needs_decision({"metadata": {"generation": 2}, "status": {"observedGeneration": 1}})
-    assert plan.needs_decision({"metadata": {"generation": 1}})
+    assert plan.needs_decision({"metadata": {"generation": 1}, "spec": {"decision": "Ignore"}})
+    # Just created by the sync, status not yet written: nothing to decide.
+    assert not plan.needs_decision({"metadata": {"generation": 1}})
+    assert not plan.needs_decision({"metadata": {"generation": 1}, "spec": {}, "status": {}})
     assert not plan.needs_decision(
         {"metadata": {"generation": 3}, "status": {"observedGeneration": 3, "state": "Matched"}}
     )

@@ -65,6 +65,12 @@ def needs_write(live: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> b
 
 def needs_decision(body: Mapping[str, Any]) -> bool:
     """Has a TenantMatch's or DeviceMatch's spec (people's decision) changed since the
-    operator last applied it? Reads two fields, so it needs no copy of a watched body."""
+    operator last applied it? Reads a few fields, so it needs no copy of a watched body.
+
+    An object with neither status nor a decision has nothing to apply: it is one the sync
+    has just created and is about to write the status of (a cold sync creates thousands).
+    """
     status = body.get("status") or {}
+    if not status and not (body.get("spec") or {}).get("decision"):
+        return False
     return bool((body.get("metadata") or {}).get("generation") != status.get("observedGeneration"))
