@@ -8,6 +8,7 @@ import pytest
 
 from m365inventory.localcluster.access import ClusterAccess
 from m365inventory.localcluster.pytest_plugin import TEST_NAMESPACE_LABEL
+from m365inventory.model import resources
 
 
 def test_kube_fixture_marks_its_tests(request: pytest.FixtureRequest, kube: ClusterAccess) -> None:
@@ -24,8 +25,10 @@ def test_namespace_fixture_gives_a_fresh_labelled_namespace(
 
 
 def test_crds_fixture_installs_established_crds(kube: ClusterAccess, crds: list[str]) -> None:
-    if not crds:
-        pytest.skip("crds/ holds no CustomResourceDefinitions yet")
+    assert sorted(crds) == sorted(
+        f"customresourcedefinition.apiextensions.k8s.io/{kind.crd_name}"
+        for kind in resources.ALL_KINDS
+    )
     for name in crds:
         assert name.startswith("customresourcedefinition.apiextensions.k8s.io/")
         conditions = json.loads(kube.kubectl("get", name, "-o", "json").stdout)["status"][
