@@ -108,9 +108,8 @@ async def sync_contacts(
         created_now = False
         if isinstance(outcome, contact_matching.Matched):
             contact_name = outcome.contact
-            live_by = (
-                ((ws.contacts.get(contact_name) or {}).get("status") or {}).get("microsoft") or {}
-            ).get("matchedBy")
+            live_microsoft = _live_microsoft(ws, contact_name)
+            live_by = live_microsoft.get("matchedBy")
             matched_by = (
                 live_by if outcome.rule == "bound" and live_by else RULE_NAMES.get(outcome.rule)
             ) or "Alias"
@@ -119,6 +118,7 @@ async def sync_contacts(
                 organization=organization, display_name=user.display_name, user_id=user.id
             )
             matched_by = "Created"
+            live_microsoft = _live_microsoft(ws, contact_name)  # {} for a Contact created now
             created_now = contact_name not in ws.contacts
             if created_now:
                 await ws.create(
@@ -146,10 +146,7 @@ async def sync_contacts(
             row = mailboxes.get(user.user_principal_name.lower())
             if row and facts.has_enterprise_mailbox(user, skus=skus):
                 microsoft["mailbox"] = row
-        live_deleted = (
-            ((ws.contacts.get(contact_name) or {}).get("status") or {}).get("microsoft") or {}
-        ).get("deleted")
-        if live_deleted:
+        if live_microsoft.get("deleted"):
             microsoft["deleted"] = None
             microsoft["deletedTime"] = None
         wrote = await ws.write_status(
@@ -173,6 +170,12 @@ async def sync_contacts(
         ws, tenant_id=tenant_id, present={u.id for u in users}, removal=removal
     )
     return counts
+
+
+def _live_microsoft(ws: Workspace, name: str) -> dict[str, Any]:
+    """`status.microsoft` of the Contact as the workspace has it (read once per user: each
+    read decodes the stored object)."""
+    return dict(((ws.contacts.get(name) or {}).get("status") or {}).get("microsoft") or {})
 
 
 def _labels(*, connector: str, tenant_id: str) -> dict[str, str]:

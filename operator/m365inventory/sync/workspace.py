@@ -81,21 +81,19 @@ class Workspace:
     async def refresh(self, kind: resources.Kind, name: str) -> Body | None:
         """Read one object again (another writer may have changed it since the listing)."""
         found = await self.store.get(kind, name, namespace=self.namespace)
-        table = self._table(kind)
         if found is None:
-            table.pop(name, None)
+            self._table(kind).pop(name, None)
         else:
-            table[name] = lean(found)
+            self.put(kind, found)
         return found
 
     async def _fill(self, kind: resources.Kind) -> None:
-        table = self._table(kind)
-        table.clear()
+        self._table(kind).clear()
         for item in await self.store.list(kind, namespace=self.namespace):
-            table[item["metadata"]["name"]] = lean(item)
+            self.put(kind, item)
 
     def put(self, kind: resources.Kind, body: Body) -> None:
-        """Record what a write outside this class returned (the object as it is now)."""
+        """Record an object as it is now (listed, read, or returned by a write)."""
         self._table(kind)[body["metadata"]["name"]] = lean(body)
 
     def _table(self, kind: resources.Kind) -> Table:
@@ -128,7 +126,7 @@ class Workspace:
             applied = await self.store.clear_status(
                 kind, name=name, namespace=self.namespace, fields=sorted(live_status)
             )
-        table[name] = lean(applied)
+        self.put(kind, applied)
         return True
 
     async def write_metadata(self, kind: resources.Kind, name: str, metadata: Body) -> bool:
@@ -141,7 +139,7 @@ class Workspace:
         applied = await self.store.apply(
             kind, {"metadata": {"name": name, "namespace": self.namespace, **metadata}}
         )
-        table[name] = lean(applied)
+        self.put(kind, applied)
         return True
 
     async def create(self, kind: resources.Kind, body: Body) -> Body:
@@ -152,7 +150,7 @@ class Workspace:
         if created is None:
             created = await self.store.get(kind, name, namespace=self.namespace)
             assert created is not None
-        self._table(kind)[name] = lean(created)
+        self.put(kind, created)
         return created
 
     async def delete(self, kind: resources.Kind, name: str) -> None:
@@ -161,8 +159,8 @@ class Workspace:
 
 
 def lean(body: Body) -> Body:
-    """`body` without metadata.managedFields, which no run reads: at 30,000 objects they are
-    half of the memory the listed documentation takes (about 5 of 10 KB per Contact)."""
+    """`body` without metadata.managedFields, which no run reads: half of an object's JSON.
+    Writes return them; listed objects never carry them (`kube/listing.py`)."""
     (body.get("metadata") or {}).pop("managedFields", None)
     return body
 
