@@ -29,8 +29,9 @@ def slug(text: str | None, *, max_length: int = 40) -> str:
 
 
 def digest(*parts: str, length: int = 10) -> str:
-    """A short stable hash of the parts (not for security: for unique, stable names)."""
-    joined = "\x1f".join(parts).encode()
+    """A short stable hash of the parts (not for security: for unique, stable names). Any
+    Python string hashes, even one holding a lone surrogate, which strict UTF-8 refuses."""
+    joined = "\x1f".join(parts).encode("utf-8", "surrogatepass")
     return hashlib.sha256(joined).hexdigest()[:length]
 
 
