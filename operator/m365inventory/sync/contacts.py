@@ -118,7 +118,6 @@ async def sync_contacts(
                 organization=organization, display_name=user.display_name, user_id=user.id
             )
             matched_by = "Created"
-            live_microsoft = _live_microsoft(ws, contact_name)  # {} for a Contact created now
             created_now = contact_name not in ws.contacts
             if created_now:
                 await ws.create(
@@ -133,6 +132,8 @@ async def sync_contacts(
                     },
                 )
                 counts.created += 1
+            # After the create: a Contact that appeared meanwhile (a killed run) is used as is.
+            live_microsoft = _live_microsoft(ws, contact_name)
         counts.matched += 1
         microsoft = facts.contact_facts(
             user=user,
