@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer
 
     from m365inventory.graph.client import GraphConnection
-    from m365inventory.sync.runner import RunReport
+    from m365inventory.sync.rules.outcome import RunReport
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=MetricWrapperBase)
@@ -51,6 +51,9 @@ CONNECTOR_READY = f"{PREFIX}_connector_ready"
 CONNECTOR_SUSPENDED = f"{PREFIX}_connector_suspended"
 CREDENTIALS_VALID = f"{PREFIX}_connector_credentials_valid"
 SECRET_EXPIRY = f"{PREFIX}_client_secret_expiry_timestamp_seconds"
+LEADER = f"{PREFIX}_leader"
+RECORDS_SKIPPED = f"{PREFIX}_graph_records_skipped"  # ..._graph_records_skipped_total
+TENANTS_FAILING = f"{PREFIX}_connector_tenants_failing"
 
 CONNECTOR_LABELS = ("namespace", "connector")
 DEFAULT_INTERVAL = "1h"  # the CRD's default for spec.interval
@@ -149,6 +152,23 @@ class Metrics:
             by_connector,
             registry=r,
         )
+        self.records_skipped = Counter(
+            RECORDS_SKIPPED,
+            "Graph objects skipped because they did not validate (the rest of the tenant synced).",
+            [*by_connector, "kind"],
+            registry=r,
+        )
+        self.tenants_failing = Gauge(
+            TENANTS_FAILING,
+            "Tenants that failed in the connector's last run (Degraded while the others sync).",
+            by_connector,
+            registry=r,
+        )
+        self.leader = Gauge(
+            LEADER,
+            "1 while this replica holds the leader Lease (only the leader syncs and writes).",
+            registry=r,
+        )
         self._server: WSGIServer | None = None
         self._series: dict[tuple[str, str], set[tuple[MetricWrapperBase, tuple[str, ...]]]] = {}
 
@@ -173,6 +193,9 @@ class Metrics:
     def run_started(self, *, namespace: str, connector: str) -> None:
         self._at(self.in_progress, (namespace, connector)).inc()
 
+    def run_ended(self, *, namespace: str, connector: str) -> None:
+        self._at(self.in_progress, (namespace, connector)).dec()
+
     def run_finished(
         self,
         *,
@@ -186,13 +209,15 @@ class Metrics:
         interval_seconds: float,
     ) -> None:
         key = (namespace, connector)
-        self._at(self.in_progress, key).dec()
         failed = phase == "Error"
         result = "Failed" if failed else "PartiallySucceeded" if report.failed else "Succeeded"
         self._at(self.syncs, key, result).inc()
         self._at(self.sync_duration, key).observe(duration_seconds)
         self._at(self.interval, key).set(interval_seconds)
         self._at(self.ready, key).set(1 if ready else 0)
+        self._at(self.tenants_failing, key).set(len(report.failed))
+        for record in report.skipped:
+            self._at(self.records_skipped, key, record.kind).inc()
         if credentials_valid is not None:
             self._at(self.credentials_valid, key).set(1 if credentials_valid else 0)
         if not failed:
@@ -231,6 +256,10 @@ class Metrics:
             self._at(self.graph_retries, key, event.service).inc()
         if event.error == TOKEN_UNAVAILABLE:
             self._at(self.token_failures, key, TOKEN_UNAVAILABLE).inc()
+
+    def leading(self, value: bool) -> None:
+        """This replica started (True) or stopped (False) leading."""
+        self.leader.set(1 if value else 0)
 
     def kubernetes_write(self, verb: str, kind: str) -> None:
         """Count one Kubernetes write (a subscriber of Store)."""

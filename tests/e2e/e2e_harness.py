@@ -118,7 +118,9 @@ class Scenario:
         def done() -> dict[str, Any] | None:
             body = self.get("microsoftconnector", name) or {}
             status = body.get("status") or {}
-            finished = status.get("phase") in {"OK", "Error"} and status.get("lastSyncTime")
+            finished = status.get("phase") in {"OK", "Degraded", "Error"} and status.get(
+                "lastSyncTime"
+            )
             current = status.get("observedGeneration") == body["metadata"]["generation"]
             return status if finished and current else None
 

@@ -23,7 +23,7 @@ from m365inventory.metrics import Metrics
 from m365inventory.simulator import Simulator, generate_world
 from m365inventory.sync.failures import Failure
 from m365inventory.sync.observing import SyncObserver
-from m365inventory.sync.runner import RunReport
+from m365inventory.sync.rules.outcome import RunReport
 
 NS, CONN = "team-a", "msp"
 KEY = {"namespace": NS, "connector": CONN}
@@ -64,6 +64,14 @@ def finish(m: Metrics, rep: RunReport, *, phase: str = "OK", ready: bool = True,
         duration_seconds=kw.get("duration", 12.0),
         interval_seconds=3600.0,
     )
+    m.run_ended(namespace=NS, connector=CONN)
+
+
+def test_a_run_that_raised_still_leaves_nothing_in_progress(m: Metrics) -> None:
+    m.run_started(namespace=NS, connector=CONN)
+    assert value(m, "m365_inventory_syncs_in_progress", **KEY) == 1
+    m.run_ended(namespace=NS, connector=CONN)  # the runner's finally, with no run_finished
+    assert value(m, "m365_inventory_syncs_in_progress", **KEY) == 0
 
 
 def test_metrics_is_a_sync_observer(m: Metrics) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
+from m365inventory.model import resources
 from m365inventory.model.matches import MatchedBy, MatchState
 from m365inventory.sync import devicematches
 from m365inventory.sync.workspace import Workspace
@@ -31,7 +32,7 @@ def workspace(*, configurations: dict[str, Any], device_matches: dict[str, Any])
         }
     )
     ws.device_matches.update(device_matches)
-    ws.devices_loaded = True
+    ws.mark_loaded(resources.CONFIGURATION, resources.DEVICE_MATCH)
     return ws
 
 

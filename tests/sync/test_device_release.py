@@ -30,14 +30,22 @@ class RecordingStore:
         return [copy.deepcopy(b) for (k, _), b in self.objects.items() if k == kind.kind]
 
     async def apply_status(
-        self, kind: resources.Kind, *, name: str, namespace: str, status: dict[str, Any]
+        self,
+        kind: resources.Kind,
+        *,
+        name: str,
+        namespace: str,
+        status: dict[str, Any],
+        resource_version: str | None = None,
     ) -> dict[str, Any]:
         self.calls.append(("apply-status", kind.kind, name))
         body = self.objects[(kind.kind, name)]
         body["status"] = copy.deepcopy(status)
         return copy.deepcopy(body)
 
-    async def apply(self, kind: resources.Kind, body: dict[str, Any]) -> dict[str, Any]:
+    async def apply(
+        self, kind: resources.Kind, body: dict[str, Any], *, resource_version: str | None = None
+    ) -> dict[str, Any]:
         name = body["metadata"]["name"]
         self.calls.append(("apply", kind.kind, name))
         live = self.objects[(kind.kind, name)]

@@ -45,12 +45,6 @@ def run(
             help="Watch only this namespace (repeatable). Default: all namespaces.",
         ),
     ] = None,
-    peering: Annotated[
-        str | None,
-        typer.Option(
-            help="Name of the KopfPeering for active/standby replicas. Default: standalone."
-        ),
-    ] = None,
     liveness: Annotated[
         str | None,
         typer.Option(help="Serve a liveness probe at this URL, e.g. http://0.0.0.0:8080/healthz"),
@@ -62,24 +56,56 @@ def run(
             "Default: no metrics endpoint."
         ),
     ] = None,
-    priority: Annotated[
-        int | None,
+    lease_namespace: Annotated[
+        str | None,
         typer.Option(
-            help="Peering priority: the highest is active. Default with --peering: random, so "
-            "that replicas never tie (kopf freezes every operator of a tied priority)."
+            help="Namespace of the leader-election Lease. Default: $POD_NAMESPACE, else the "
+            "in-cluster service account's namespace, else 'default'."
         ),
     ] = None,
+    lease_name: Annotated[
+        str | None,
+        typer.Option(
+            help="Name of the leader-election Lease; replicas sharing it elect one writer. "
+            "Default: m365-inventory-operator (a suffix derived from --namespace when given)."
+        ),
+    ] = None,
+    identity: Annotated[
+        str | None,
+        typer.Option(help="This replica's name in the Lease. Default: $POD_NAME or the host name."),
+    ] = None,
+    lease_duration: Annotated[
+        float, typer.Option(help="Seconds a standby waits for an unrenewed Lease.")
+    ] = 15.0,
+    renew_deadline: Annotated[
+        float, typer.Option(help="Seconds the leader keeps trying to renew before it stops.")
+    ] = 10.0,
+    retry_period: Annotated[
+        float, typer.Option(help="Seconds between attempts to take or renew the Lease.")
+    ] = 2.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
     """Run the operator against the cluster of the current kubeconfig (or in-cluster)."""
     from m365inventory.cli import running
 
+    namespaces = namespace or []
+    try:
+        election = running.election_settings(
+            namespaces=namespaces,
+            lease_namespace=lease_namespace,
+            lease_name=lease_name,
+            identity=identity,
+            lease_duration=lease_duration,
+            renew_deadline=renew_deadline,
+            retry_period=retry_period,
+        )
+    except ValueError as invalid:
+        raise typer.BadParameter(str(invalid)) from None
     running.run(
-        namespaces=namespace or [],
-        peering=peering,
+        namespaces=namespaces,
+        election=election,
         liveness=liveness,
         metrics_port=metrics_port,
-        priority=priority,
         verbose=verbose,
     )
 

@@ -1,22 +1,32 @@
-"""`m365-inventory run`: start kopf with the operator's handlers."""
+"""`m365-inventory run`: start kopf with the operator's handlers and leader election."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
-import secrets
+import os
+import socket
+import uuid
 from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
 
 import kopf
+
+from m365inventory.sync.engine.election import ElectionSettings
+from m365inventory.sync.rules.leadership import Timings
+
+DEFAULT_LEASE_NAME = "m365-inventory-operator"
+SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
 
 def run(
     *,
     namespaces: Sequence[str],
-    peering: str | None,
+    election: ElectionSettings,
     liveness: str | None,
     metrics_port: int | None = None,
-    priority: int | None = None,
     verbose: bool,
 ) -> None:
     """Run until interrupted; watch `namespaces`, or the whole cluster when empty."""
@@ -34,26 +44,53 @@ def run(
         kopf.operator(
             clusterwide=not namespaces,
             namespaces=list(namespaces),
-            standalone=peering is None,
-            peering_name=peering,
-            priority=peering_priority(peering=peering, priority=priority),
+            # Who writes is decided by the Lease (handlers/lifecycle.py), not by kopf's
+            # peering: peering pauses kopf's own handlers only, not the tasks we start.
+            standalone=True,
             liveness_endpoint=liveness,
             # The startup handler (handlers/lifecycle.py) serves the metrics on this port.
-            memo=kopf.Memo(metrics_port=metrics_port),
+            memo=kopf.Memo(metrics_port=metrics_port, election=election),
         )
     )
 
 
-PRIORITY_RANGE = 1_000_000
+def election_settings(
+    *,
+    namespaces: Sequence[str],
+    lease_namespace: str | None,
+    lease_name: str | None,
+    identity: str | None,
+    lease_duration: float,
+    renew_deadline: float,
+    retry_period: float,
+) -> ElectionSettings:
+    """The Lease and identity from flags, the pod's environment, or defaults."""
+    return ElectionSettings(
+        namespace=lease_namespace or _own_namespace(),
+        name=lease_name or default_lease_name(namespaces),
+        identity=identity
+        or f"{os.environ.get('POD_NAME') or socket.gethostname()}_{uuid.uuid4().hex[:8]}",
+        timings=Timings(
+            lease_duration=timedelta(seconds=lease_duration),
+            renew_deadline=timedelta(seconds=renew_deadline),
+            retry_period=timedelta(seconds=retry_period),
+        ),
+    )
 
 
-def peering_priority(*, peering: str | None, priority: int | None) -> int | None:
-    """The kopf peering priority: the one given, or a random one when peering.
+def default_lease_name(namespaces: Sequence[str]) -> str:
+    """One Lease per watched scope: operators watching different namespaces never wait for
+    each other, replicas of one scope elect one writer."""
+    if not namespaces:
+        return DEFAULT_LEASE_NAME
+    digest = hashlib.sha256(",".join(sorted(set(namespaces))).encode()).hexdigest()[:10]
+    return f"{DEFAULT_LEASE_NAME}-{digest}"
 
-    kopf pauses operators that see a peer of higher priority, and freezes all of them when two
-    share one (https://docs.kopf.dev/en/latest/peering/). Replicas of one Deployment cannot be
-    given distinct numbers, so each draws its own; the highest is active, the others stand by.
-    """
-    if priority is not None or peering is None:
-        return priority
-    return 1 + secrets.randbelow(PRIORITY_RANGE)
+
+def _own_namespace() -> str:
+    if os.environ.get("POD_NAMESPACE"):
+        return os.environ["POD_NAMESPACE"]
+    try:
+        return SERVICE_ACCOUNT_NAMESPACE.read_text().strip() or "default"
+    except OSError:
+        return "default"

@@ -25,6 +25,7 @@ from m365inventory.graph import (
     errors,
     events,
     paging,
+    records,
     reports,
     retrying,
     selects,
@@ -147,6 +148,8 @@ class GraphClient:
 
     def __init__(self, *, sender: Sender) -> None:
         self.sender = sender
+        self.skipped: list[records.InvalidRecord] = []
+        """Objects listed that did not validate (skipped); the sync reads and clears it."""
 
     @property
     def tenant_id(self) -> str:
@@ -156,7 +159,11 @@ class GraphClient:
         return f"GraphClient(tenant_id={self.tenant_id!r})"
 
     async def _list(self, call: calls.GraphCall, parse: type[M]) -> list[M]:
-        return [parse.model_validate(item) async for item in paging.items(self.sender, call)]
+        parsed = [
+            records.parse_or_skip(parse, item, skipped=self.skipped)
+            async for item in paging.items(self.sender, call)
+        ]
+        return [item for item in parsed if item is not None]
 
     # --- directory --------------------------------------------------------------------------
 
@@ -176,7 +183,9 @@ class GraphClient:
 
         async def generate() -> AsyncIterator[model.User]:
             async for item in paging.items(self.sender, _list_call("/users", select)):
-                yield model.User.model_validate(item)
+                user = records.parse_or_skip(model.User, item, skipped=self.skipped)
+                if user is not None:
+                    yield user
 
         return generate()
 

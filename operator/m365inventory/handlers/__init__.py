@@ -3,6 +3,6 @@
 Importing this package registers the handlers with kopf's default registry.
 """
 
-from m365inventory.handlers import connectors, devices, lifecycle, matches
+from m365inventory.handlers import cache, connectors, lifecycle, matches
 
-__all__ = ["connectors", "devices", "lifecycle", "matches"]
+__all__ = ["cache", "connectors", "lifecycle", "matches"]

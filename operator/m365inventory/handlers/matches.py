@@ -1,33 +1,43 @@
-"""TenantMatch events: apply a changed decision at once, then sync the tenant's data."""
+"""TenantMatch and DeviceMatch events: a changed decision goes to the namespace's queue.
+
+The filter reads the watched body without copying it (kopf sees every status write of a
+sync); the queue's worker reads the object again before it applies anything.
+"""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import kopf
 
 from m365inventory.handlers.runtime import runtime_of
 from m365inventory.model import resources
-from m365inventory.sync import deciding, plan
-from m365inventory.sync.runner import utcnow
+from m365inventory.sync import plan
+from m365inventory.sync.engine.workqueue import Key
 
 
-@kopf.on.event(resources.GROUP, resources.VERSION, resources.TENANT_MATCH.plural)
+def _spec_changed(body: kopf.Body, **_: Any) -> bool:
+    return plan.needs_decision(body)
+
+
+@kopf.on.event(
+    resources.GROUP, resources.VERSION, resources.TENANT_MATCH.plural, when=_spec_changed
+)
 async def tenant_match_event(event: Any, body: kopf.Body, memo: Any, **_: Any) -> None:
+    _enqueue(event, body, memo, kind=resources.TENANT_MATCH.kind)
+
+
+@kopf.on.event(
+    resources.GROUP, resources.VERSION, resources.DEVICE_MATCH.plural, when=_spec_changed
+)
+async def device_match_event(event: Any, body: kopf.Body, memo: Any, **_: Any) -> None:
+    _enqueue(event, body, memo, kind=resources.DEVICE_MATCH.kind)
+
+
+def _enqueue(event: Any, body: kopf.Body, memo: Any, *, kind: str) -> None:
     if event.get("type") == "DELETED":
         return
-    if not plan.needs_decision(body):
-        return
-    plain = copy.deepcopy(dict(body))
-    runtime = runtime_of(memo)
-    namespace = str(body.metadata.namespace)
-    status = plain.get("status") or {}
-    labels = plain["metadata"].get("labels") or {}
-    connector_name = status.get("connector") or labels.get(resources.LABEL_CONNECTOR)
-    connector = runtime.scheduler.connector(namespace, connector_name) if connector_name else None
-    matched = await deciding.apply_tenant_decision(
-        store=runtime.store, body=plain, connector=connector, now=utcnow()
+    meta = body.metadata
+    runtime_of(memo).decisions.add(
+        Key(namespace=str(meta.namespace), kind=kind, name=str(meta.name))
     )
-    if matched and connector_name:
-        runtime.scheduler.request(namespace, connector_name)

@@ -24,6 +24,24 @@ from m365inventory.model import resources
 Body = dict[str, Any]
 WriteHook = Callable[[str, str], None]
 """Called with (verb, kind) after every successful write; the metrics layer subscribes."""
+Fence = Callable[[], bool]
+"""Asked before every write: may this process write now? (leader election's answer)"""
+
+
+WRITE_METHODS = frozenset({"patch", "create", "delete", "replace"})
+
+
+class Conflict(Exception):
+    """A conditional write found a newer version of the object (409): someone else wrote it
+    since it was read. Read it again and decide again; never force."""
+
+
+class WriteFenced(Exception):
+    """A write was refused before it was sent: this replica does not lead (any more)."""
+
+
+def _always() -> bool:
+    return True
 
 
 def _body(obj: Any) -> Body:
@@ -34,9 +52,16 @@ def _body(obj: Any) -> Body:
 class Store:
     """The operator's view of the cluster: namespaced reads and field-managed writes."""
 
-    def __init__(self, *, client: AsyncClient, field_manager: str = resources.FIELD_MANAGER):
+    def __init__(
+        self,
+        *,
+        client: AsyncClient,
+        field_manager: str = resources.FIELD_MANAGER,
+        fence: Fence = _always,
+    ):
         self._client = client
         self._field_manager = field_manager
+        self._fence = fence
         self._hooks: list[WriteHook] = []
         self.writes: collections.Counter[tuple[str, str]] = collections.Counter()
 
@@ -49,8 +74,23 @@ class Store:
         """`self._client.<method>(...)`, retried while the API server asks for it."""
         async for attempt in retrying.policy():
             with attempt:
+                if method in WRITE_METHODS:
+                    self._may_write()  # again before each retry: leadership may have lapsed
                 return await getattr(self._any_client, method)(*args, **kwargs)
         raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def _conditional(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """`_call`, with a 409 (a failed resourceVersion precondition) as Conflict."""
+        try:
+            return await self._call(method, *args, **kwargs)
+        except ApiError as error:
+            if error.status.code == 409:
+                raise Conflict(str(args[1] if len(args) > 1 else "")) from error
+            raise
+
+    def _may_write(self) -> None:
+        if not self._fence():
+            raise WriteFenced("this replica does not hold the leader Lease: write refused")
 
     def subscribe(self, hook: WriteHook) -> None:
         """Call `hook(verb, kind)` after every write."""
@@ -110,11 +150,19 @@ class Store:
                 return listing.items(data)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
-    async def apply(self, kind: resources.Kind, body: Body) -> Body:
-        """Server-side apply of metadata and spec (the fields given are the ones we own)."""
+    async def apply(
+        self, kind: resources.Kind, body: Body, *, resource_version: str | None = None
+    ) -> Body:
+        """Server-side apply of metadata and spec (the fields given are the ones we own).
+
+        With `resource_version`, only if the object is still at that version (else Conflict).
+        """
+        self._may_write()
         res = resource_of(kind)
         meta = body["metadata"]
-        applied = await self._call(
+        if resource_version is not None:
+            body = {**body, "metadata": {**meta, "resourceVersion": resource_version}}
+        applied = await self._conditional(
             "patch",
             res,
             meta["name"],
@@ -128,18 +176,32 @@ class Store:
         return _body(applied)
 
     async def apply_status(
-        self, kind: resources.Kind, *, name: str, namespace: str, status: Body
+        self,
+        kind: resources.Kind,
+        *,
+        name: str,
+        namespace: str,
+        status: Body,
+        resource_version: str | None = None,
     ) -> Body:
-        """Server-side apply of the status subresource with the operator's field manager."""
+        """Server-side apply of the status subresource with the operator's field manager.
+
+        With `resource_version`, only if the object is still at that version (else Conflict):
+        a status computed from a decision that has changed since is never written.
+        """
+        self._may_write()
         res = resource_of(kind)
-        applied = await self._call(
+        metadata: Body = {"name": name, "namespace": namespace}
+        if resource_version is not None:
+            metadata["resourceVersion"] = resource_version
+        applied = await self._conditional(
             "patch",
             res.Status,
             name,
             {
                 "apiVersion": resources.API_VERSION,
                 "kind": kind.kind,
-                "metadata": {"name": name, "namespace": namespace},
+                "metadata": metadata,
                 "status": status,
             },
             namespace=namespace,
@@ -154,6 +216,7 @@ class Store:
         self, kind: resources.Kind, *, name: str, namespace: str, fields: Sequence[str]
     ) -> Body:
         """Remove status fields with a merge patch (an apply cannot send an empty status)."""
+        self._may_write()
         applied = await self._call(
             "patch",
             resource_of(kind).Status,
@@ -168,6 +231,7 @@ class Store:
 
     async def create(self, kind: resources.Kind, body: Body) -> Body | None:
         """Create the object; None when it already exists (someone else, or Git, was first)."""
+        self._may_write()
         obj: Any = resource_of(kind).from_dict(
             {"apiVersion": resources.API_VERSION, "kind": kind.kind, **body}
         )
@@ -187,6 +251,7 @@ class Store:
 
     async def delete(self, kind: resources.Kind, name: str, *, namespace: str) -> bool:
         """Delete the object; False when it was already gone."""
+        self._may_write()
         try:
             await self._call("delete", resource_of(kind), name, namespace=namespace)
         except ApiError as exc:
@@ -210,6 +275,7 @@ class Store:
 
     async def apply_secret(self, body: Body) -> None:
         """Server-side apply of a Secret the operator owns (for example a BitLocker key)."""
+        self._may_write()
         meta = body["metadata"]
         await self._call(
             "patch",
@@ -225,6 +291,7 @@ class Store:
 
     async def create_event(self, event: Body) -> None:
         """Record a core/v1 Event (best effort: an Event never fails a sync)."""
+        self._may_write()
         from lightkube.resources.core_v1 import Event
 
         obj: Any = Event.from_dict({"apiVersion": "v1", "kind": "Event", **event})

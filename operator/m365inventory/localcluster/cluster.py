@@ -45,6 +45,21 @@ CONTROLLERS = (
 )
 
 
+AUDIT_POLICY = """\
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+  - level: Metadata
+    verbs: ["create", "update", "patch", "delete", "deletecollection"]
+    resources:
+      - group: "m365.inventory.dev"
+      - group: "coordination.k8s.io"
+        resources: ["leases"]
+  - level: None
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Ports:
     """The loopback ports the components listen on."""
@@ -303,6 +318,17 @@ class LocalCluster:
             "--log-level=warn",
         ]
 
+    @property
+    def audit_log_path(self) -> Path:
+        """The API server's audit log: every write to the project's API group and to Leases,
+        with who made it and when (tests read it to prove who wrote)."""
+        return self.logs_dir / "audit.log"
+
+    def _audit_policy(self) -> Path:
+        path = self.workdir / "audit-policy.yaml"
+        path.write_text(AUDIT_POLICY)
+        return path
+
     def _apiserver_argv(self) -> list[str]:
         certs = self.certificates
         return [
@@ -332,6 +358,9 @@ class LocalCluster:
             f"--service-cluster-ip-range={SERVICE_CLUSTER_IP_RANGE}",
             "--allow-privileged=true",
             "--profiling=false",
+            f"--audit-policy-file={self._audit_policy()}",
+            f"--audit-log-path={self.audit_log_path}",
+            "--audit-log-format=json",
         ]
 
     def _controller_manager_argv(self) -> list[str]:

@@ -300,6 +300,7 @@ class ConnectorPhase(StrEnum):
     PENDING = "Pending"
     SYNCING = "Syncing"
     OK = "OK"
+    DEGRADED = "Degraded"
     ERROR = "Error"
     SUSPENDED = "Suspended"
 
@@ -313,6 +314,22 @@ class TenantError(ApiModel):
     """A CamelCase reason such as ConsentMissing, PermissionMissing or Throttled."""
     message: Annotated[str, Field(max_length=1024)]
     """What went wrong and what to do about it."""
+
+
+class SkippedRecord(ApiModel):
+    """A Microsoft Graph object the run skipped because it did not validate: named by its
+    kind, id and the fields at fault, never by its values."""
+
+    tenant_id: Annotated[str, Field(max_length=64)]
+    """The tenant the object belongs to."""
+    kind: Annotated[str, Field(max_length=64)]
+    """The Graph entity, e.g. User or ManagedDevice."""
+    id: Annotated[str, Field(max_length=256)]
+    """The object's Graph id."""
+    fields: Annotated[list[Annotated[str, Field(max_length=256)]], Field(max_length=16)] = Field(
+        default_factory=list
+    )
+    """The fields that failed validation (paths such as accountEnabled)."""
 
 
 class SyncSummary(ApiModel):
@@ -340,6 +357,10 @@ class SyncSummary(ApiModel):
     """Kubernetes writes made by the run."""
     graph_requests: Annotated[int, Field(ge=0)] = 0
     """Microsoft Graph requests made by the run."""
+    records_skipped: Annotated[int, Field(ge=0)] = 0
+    """Graph objects skipped because they did not validate (the rest synced)."""
+    skipped: Annotated[list[SkippedRecord], Field(max_length=20)] = Field(default_factory=list)
+    """The first skipped objects (at most 20), by tenant, kind, id and field."""
     errors: Annotated[list[TenantError], Field(max_length=50)] = Field(default_factory=list)
     """Per-tenant failures (at most 50 are kept)."""
 
@@ -372,7 +393,7 @@ class MicrosoftConnectorStatus(ApiModel):
     """The observed state of a MicrosoftConnector, written by the operator."""
 
     phase: ConnectorPhase | None = None
-    """Pending, Syncing, OK, Error or Suspended."""
+    """Pending, Syncing, OK, Degraded (some tenants fail), Error or Suspended."""
     conditions: Annotated[
         list[Condition],
         Field(
@@ -383,8 +404,10 @@ class MicrosoftConnectorStatus(ApiModel):
             },
         ),
     ] = Field(default_factory=list)
-    """Ready (reasons Succeeded, Failed, Suspended, ProgressingWithRetry), Synced and
-    CredentialsValid."""
+    """Ready (reasons Succeeded, Failed, Suspended, ProgressingWithRetry; it changes only when
+    a run ends), Synced, CredentialsValid, Reconciling (True while a run is under way),
+    Stalled (True when only a change to the spec, the Secret or the requestedAt annotation
+    can help; no run is scheduled meanwhile) and Degraded (True while some tenants fail)."""
     observed_generation: int | None = None
     """The metadata.generation the operator last acted on."""
     last_sync_time: datetime | None = None

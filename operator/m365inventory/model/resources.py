@@ -95,7 +95,9 @@ CONNECTOR = Kind(
     spec_required=True,
     columns=(
         PrinterColumn("Ready", '.status.conditions[?(@.type=="Ready")].status'),
-        PrinterColumn("Status", ".status.phase", description="Pending, Syncing, OK, Error"),
+        PrinterColumn(
+            "Status", ".status.phase", description="Pending, Syncing, OK, Degraded, Error"
+        ),
         PrinterColumn("Interval", ".spec.interval"),
         PrinterColumn("Suspended", ".spec.suspend", "boolean"),
         PrinterColumn("Last Sync", ".status.lastSyncTime", "date"),

@@ -16,6 +16,9 @@ READY = "Ready"
 SYNCED = "Synced"
 CREDENTIALS_VALID = "CredentialsValid"
 DECIDED = "Decided"
+RECONCILING = "Reconciling"
+STALLED = "Stalled"
+DEGRADED = "Degraded"
 
 # Ready reasons (the API's documented vocabulary).
 SUCCEEDED = "Succeeded"
@@ -64,3 +67,8 @@ def set_condition(
 def get_condition(conditions: Sequence[ConditionBody], type: str) -> ConditionBody | None:
     """The condition of `type`, if set."""
     return next((c for c in conditions if c.get("type") == type), None)
+
+
+def remove_condition(conditions: Sequence[ConditionBody], type: str) -> list[ConditionBody]:
+    """`conditions` without `type` (kstatus' abnormal-true conditions are removed, not False)."""
+    return [dict(c) for c in conditions if c.get("type") != type]

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from m365inventory.kube.store import Body, Store
+from m365inventory.kube.store import Body
 from m365inventory.match import compare, normalise
 from m365inventory.match import devices as device_matching
 from m365inventory.model import resources
 from m365inventory.model.matches import DeviceDecision, MatchState
 from m365inventory.sync import conditions, device_decisions, naming
-from m365inventory.sync.locks import namespace_lock
 from m365inventory.sync.plan import needs_decision
 from m365inventory.sync.workspace import ANNOTATION_CREATED_BY, Workspace, match_metadata
 
@@ -43,7 +42,7 @@ class DeviceSeen:
         return str(self.facts["deviceId"])
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Matching:
     """The matcher's findings for a batch, the index they came from, and what the batch's
     decisions change as they are applied (kept here so each device costs O(1), not O(n))."""
@@ -58,6 +57,11 @@ class Matching:
     """The Organization's Configurations, including those created during the batch."""
     contacts: dict[tuple[str, str], str]
     """Smart Relate's index of the namespace's Contacts (see `contact_index`)."""
+    devices: Sequence[DeviceSeen] = ()
+    """The batch the findings are for."""
+    epoch: int = 0
+    """`Workspace.decisions_applied` when matched: a later value means a decision may have
+    taken or freed a Configuration since, and the batch is matched again."""
 
 
 class _HeldByOthers(Mapping[str, str]):
@@ -148,6 +152,8 @@ def match(ws: Workspace, *, organization: str, devices: Sequence[DeviceSeen]) ->
             }
         ),
         configurations=set(of_organization),
+        devices=tuple(devices),
+        epoch=ws.decisions_applied,
     )
 
 
@@ -440,7 +446,34 @@ async def reconcile(
     organization: str,
     max_suggestions: int = 3,
 ) -> device_decisions.DeviceOutcome:
-    """Decide one device, apply side effects, write the Configuration and the DeviceMatch."""
+    """A sync's reconcile of one device: under the namespace's turn, so a decision applied
+    meanwhile (between two devices) is seen, and the batch matched again if one was."""
+    async with ws.turn:
+        if matching.epoch != ws.decisions_applied:
+            again = match(ws, organization=organization, devices=matching.devices)
+            for name in Matching.__slots__:
+                setattr(matching, name, getattr(again, name))
+        return await reconcile_held(
+            ws,
+            connector=connector,
+            seen=seen,
+            matching=matching,
+            organization=organization,
+            max_suggestions=max_suggestions,
+        )
+
+
+async def reconcile_held(
+    ws: Workspace,
+    *,
+    connector: Body,
+    seen: DeviceSeen,
+    matching: Matching,
+    organization: str,
+    max_suggestions: int = 3,
+) -> device_decisions.DeviceOutcome:
+    """Decide one device, apply side effects, write the Configuration and the DeviceMatch
+    (the caller holds the namespace's turn)."""
     outcome, suggestions = decide(
         ws, seen=seen, matching=matching, organization=organization, max_suggestions=max_suggestions
     )
@@ -500,64 +533,60 @@ async def reconcile(
 
 
 async def apply_device_decision(
-    *, store: Store, body: Body, connector: Body | None, now: datetime
+    ws: Workspace, *, body: Body, connector: Body | None, now: datetime
 ) -> device_decisions.DeviceOutcome | None:
-    """Apply the decision in `body` at once; the outcome, or None when nothing was decided.
-
-    The event's body may be stale, so the object is read again under the namespace lock (the
-    lock the sync holds while it reconciles a tenant's devices).
-    """
-    meta = body["metadata"]
-    namespace, name = meta["namespace"], meta["name"]
-    async with namespace_lock(namespace):
-        fresh = await store.get(resources.DEVICE_MATCH, name, namespace=namespace)
-        if fresh is None or not needs_decision(fresh):
-            return None
-        facts = _status(fresh).get("device")
-        if not facts or connector is None:
-            await _hold(
-                store,
-                body=fresh,
-                now=now,
-                reason=AWAITING_DISCOVERY,
-                message="the decision is applied when a connector in this namespace discovers "
-                "the device",
-            )
-            return None
-        ws = await Workspace.load(store=store, namespace=namespace, now=now, contacts=False)
-        await ws.load_devices()
-        if (fresh.get("spec") or {}).get("decision") != DeviceDecision.IGNORE:
-            # Only a match relates the device's primary user's Contact (Smart Relate); an
-            # Ignore, the common bulk decision, skips listing every Contact of the namespace.
-            await ws.load_contacts()
-        tenant_id = str(facts["tenantId"])
-        tenant_match = ws.tenant_matches.get(
-            naming.tenant_match_name(connector=connector["metadata"]["name"], tenant_id=tenant_id)
-        )
-        tm_status = _status(tenant_match)
-        organization = tm_status.get("organization")
-        if tm_status.get("state") != MatchState.MATCHED or not organization:
-            await _hold(
-                store,
-                body=fresh,
-                now=now,
-                reason=TENANT_NOT_MATCHED,
-                message="the device's tenant is not matched to an Organization: decide its "
-                "TenantMatch first",
-            )
-            return None
-        seen = DeviceSeen(name=name, facts=dict(facts))
-        matching = match(ws, organization=str(organization), devices=[seen])
-        return await reconcile(
+    """Apply the decision in `body` (read just now); the outcome, or None when nothing was
+    decided. The caller holds the namespace's turn (`Workspace.turn`)."""
+    name = body["metadata"]["name"]
+    if not needs_decision(body):
+        return None
+    ws.put(resources.DEVICE_MATCH, body)
+    facts = _status(body).get("device")
+    if not facts or connector is None:
+        await _hold(
             ws,
-            connector=connector,
-            seen=seen,
-            matching=matching,
-            organization=str(organization),
-            max_suggestions=int(
-                ((connector.get("spec") or {}).get("matching") or {}).get("maxSuggestions") or 3
-            ),
+            body=body,
+            now=now,
+            reason=AWAITING_DISCOVERY,
+            message="the decision is applied when a connector in this namespace discovers "
+            "the device",
         )
+        return None
+    await ws.ensure(resources.ORGANIZATION, resources.TENANT_MATCH)
+    await ws.load_devices()
+    ws.put(resources.DEVICE_MATCH, body)
+    if (body.get("spec") or {}).get("decision") != DeviceDecision.IGNORE:
+        # Only a match relates the device's primary user's Contact (Smart Relate); an
+        # Ignore, the common bulk decision, does not need the namespace's Contacts.
+        await ws.load_contacts()
+    tenant_id = str(facts["tenantId"])
+    tenant_match = ws.tenant_matches.get(
+        naming.tenant_match_name(connector=connector["metadata"]["name"], tenant_id=tenant_id)
+    )
+    tm_status = _status(tenant_match)
+    organization = tm_status.get("organization")
+    if tm_status.get("state") != MatchState.MATCHED or not organization:
+        await _hold(
+            ws,
+            body=body,
+            now=now,
+            reason=TENANT_NOT_MATCHED,
+            message="the device's tenant is not matched to an Organization: decide its "
+            "TenantMatch first",
+        )
+        return None
+    seen = DeviceSeen(name=name, facts=dict(facts))
+    matching = match(ws, organization=str(organization), devices=[seen])
+    return await reconcile_held(
+        ws,
+        connector=connector,
+        seen=seen,
+        matching=matching,
+        organization=str(organization),
+        max_suggestions=int(
+            ((connector.get("spec") or {}).get("matching") or {}).get("maxSuggestions") or 3
+        ),
+    )
 
 
 def wants_sync(outcome: device_decisions.DeviceOutcome | None, *, connector: Body | None) -> bool:
@@ -568,9 +597,9 @@ def wants_sync(outcome: device_decisions.DeviceOutcome | None, *, connector: Bod
     return bool(((connector.get("spec") or {}).get("sync") or {}).get("bitlockerKeys"))
 
 
-async def _hold(store: Store, *, body: Body, now: datetime, reason: str, message: str) -> None:
+async def _hold(ws: Workspace, *, body: Body, now: datetime, reason: str, message: str) -> None:
     """Say (once) why a decision waits."""
-    status = {k: v for k, v in _status(body).items() if k != "kopf"}
+    status = _status(body)
     existing = conditions.get_condition(status.get("conditions") or [], conditions.DECIDED)
     if existing is not None and existing.get("reason") == reason:
         return
@@ -582,13 +611,7 @@ async def _hold(store: Store, *, body: Body, now: datetime, reason: str, message
         message=message,
         now=now,
     )
-    meta = body["metadata"]
-    await store.apply_status(
-        resources.DEVICE_MATCH,
-        name=meta["name"],
-        namespace=meta["namespace"],
-        status={**status, "conditions": conds},
-    )
+    await ws.write_status(resources.DEVICE_MATCH, body["metadata"]["name"], {"conditions": conds})
 
 
 # --------------------------------------------------------------------------- tenant revert

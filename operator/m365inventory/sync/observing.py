@@ -10,13 +10,16 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from m365inventory.graph.client import GraphConnection
-    from m365inventory.sync.runner import RunReport
+    from m365inventory.sync.rules.outcome import RunReport
 
 
 class SyncObserver(Protocol):
     """Receives facts about runs and connections."""
 
     def run_started(self, *, namespace: str, connector: str) -> None: ...
+
+    def run_ended(self, *, namespace: str, connector: str) -> None:
+        """Called once for every run_started, however the run ended."""
 
     def run_finished(
         self,
@@ -42,6 +45,9 @@ class NoObserver:
     """The default: nobody listens."""
 
     def run_started(self, *, namespace: str, connector: str) -> None:
+        return None
+
+    def run_ended(self, *, namespace: str, connector: str) -> None:
         return None
 
     def run_finished(

@@ -11,9 +11,8 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +22,7 @@ from m365inventory.graph.client import GraphConnection
 from m365inventory.graph.credentials import ClientSecret
 from m365inventory.graph.errors import GraphError
 from m365inventory.kube import events
-from m365inventory.kube.store import Body, Store
+from m365inventory.kube.store import Body, Store, WriteFenced
 from m365inventory.model import resources
 from m365inventory.model.connector import (
     ConnectorMode,
@@ -35,20 +34,23 @@ from m365inventory.sync import conditions, credentials, naming, schedule, tenant
 from m365inventory.sync.discovery import discover
 from m365inventory.sync.facts import tenant_facts
 from m365inventory.sync.failures import Failure, classify
-from m365inventory.sync.locks import namespace_lock
 from m365inventory.sync.observing import NoObserver, SyncObserver
+from m365inventory.sync.rules import outcome
+from m365inventory.sync.rules.outcome import RunReport
 from m365inventory.sync.tenantdata import (
     CONCEALED_MESSAGE,
     REPORT_NAMES_CONCEALED,
     OrganizationFacts,
     sync_tenant_data,
 )
-from m365inventory.sync.workspace import Workspace, match_metadata
+from m365inventory.sync.workspace import Namespaces, Workspace, match_metadata
 
 log = logging.getLogger(__name__)
-HISTORY = 10
 FRESH_START_TRIGGERS = frozenset({"Requested", "SpecChanged"})
 PROGRESS_EVERY_SECONDS = 5.0
+RESYNC_SECONDS = 6 * 3600.0
+"""List the namespace's documentation again at most this often (a safety net under the watch:
+controller-runtime's resync period)."""
 Connect = Callable[[credentials.ConnectionSettings], GraphConnection]
 
 
@@ -65,27 +67,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-@dataclass
-class RunReport:
-    """What a run did, for the status, the Events and the tests."""
-
-    trigger: str
-    started: datetime
-    tenants: int = 0
-    synced: int = 0
-    failed: dict[str, Failure] = field(default_factory=dict)
-    unmatched: int = 0
-    unmatched_devices: int = 0
-    contacts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    graph_requests: int = 0
-    writes: int = 0
-    fatal: Failure | None = None
-    secret_expiry: datetime | None = None
-    credentials_changed: bool = False
-    """Microsoft refused the credentials, but the Secret changed during the run (a rotation):
-    retry soon with the new value instead of waiting a whole interval."""
-
-
 class Runner:
     """Runs syncs; keeps one Graph connection (token cache, keep-alive) per connector."""
 
@@ -97,14 +78,18 @@ class Runner:
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
         observer: SyncObserver | None = None,
+        namespaces: Namespaces | None = None,
     ) -> None:
         self.store = store
+        self.namespaces = namespaces or Namespaces(store=store, clock=clock)
         self.observer: SyncObserver = observer or NoObserver()
         self._connect = connect
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self._connections: dict[tuple[str, str], tuple[str, GraphConnection]] = {}
         self.failures: dict[tuple[str, str], int] = defaultdict(int)
+        self._stalled_on: dict[tuple[str, str], str] = {}
+        """Connectors whose last run stalled → the credentials' fingerprint it stalled on."""
 
     async def close(self) -> None:
         for _, connection in self._connections.values():
@@ -196,63 +181,66 @@ class Runner:
         """Sync the connector described by `body` (its live object) once."""
         meta = body["metadata"]
         key = (meta["namespace"], meta["name"])
-        report = RunReport(trigger=trigger, started=self._clock())
         self.observer.run_started(namespace=key[0], connector=key[1])
+        try:
+            return await self._run(body, trigger=trigger)
+        finally:
+            self.observer.run_ended(namespace=key[0], connector=key[1])
+
+    async def _run(self, body: Body, *, trigger: str) -> RunReport:
+        meta = body["metadata"]
+        key = (meta["namespace"], meta["name"])
+        report = RunReport(trigger=trigger, started=self._clock())
         log.info("connector %s/%s: sync started (%s)", key[0], key[1], trigger)
         started_monotonic = time.monotonic()
         writes_before = self._documentation_writes()
         generation = meta.get("generation")
         requested = (meta.get("annotations") or {}).get(resources.ANNOTATION_REQUESTED_AT)
-        conds = conditions.set_condition(
-            (body.get("status") or {}).get("conditions") or [],
-            type=conditions.READY,
-            status="Unknown",
-            reason=conditions.PROGRESSING,
-            message=f"sync in progress (trigger: {trigger})",
-            now=report.started,
-        )
         await self._status(
             body,
-            {
-                "phase": "Syncing",
-                "conditions": conds,
-                "progress": {"tenantsDone": 0, "tenantsTotal": 0},
-            },
+            outcome.started(previous=body.get("status") or {}, trigger=trigger, now=report.started),
         )
         if trigger != "Schedule":
             await self._event(
                 body, type="Normal", reason="SyncStarted", message=f"sync started ({trigger})"
             )
-        graph_before = 0
         connection: GraphConnection | None = None
+        answered_before: Counter[tuple[str, str]] = Counter()
         credentials_ok: tuple[bool, str, str] | None = None
         spec: MicrosoftConnectorSpec | None = None
         settings: credentials.ConnectionSettings | None = None
         try:
             spec = MicrosoftConnectorSpec.model_validate(body.get("spec") or {})
-            settings = await credentials.resolve(self.store, spec=spec, namespace=key[0])
-            if trigger in FRESH_START_TRIGGERS and self.failures[key]:
-                # MSAL remembers a failed token request for 60 s (its throttling cache); a
-                # person who fixed consent and asked for a sync expects a real new attempt.
-                await self._drop_connection(key)
-            connection = await self._connection(key, settings)
-            graph_before = connection.counters.total()
-            discovered = await discover(connection, spec=spec)
-            credentials_ok = (True, "Valid", "signed in to the home tenant")
-            report.secret_expiry = await _secret_expiry(connection, spec=spec, settings=settings)
-            await self._sync_tenants(
-                body, spec=spec, connection=connection, found=discovered, report=report
-            )
+        except ValidationError as invalid:
+            report.fatal = Failure("InvalidSpec", validation_summary(invalid), retryable=False)
+        try:
+            if spec is not None:
+                settings = await credentials.resolve(self.store, spec=spec, namespace=key[0])
+                if trigger in FRESH_START_TRIGGERS and self.failures[key]:
+                    # MSAL remembers a failed token request for 60 s (its throttling cache); a
+                    # person who fixed consent and asked for a sync expects a real new attempt.
+                    await self._drop_connection(key)
+                connection = await self._connection(key, settings)
+                answered_before = Counter(connection.counters.requests)
+                discovered = await discover(connection, spec=spec)
+                report.secret_expiry = await _secret_expiry(
+                    connection, spec=spec, settings=settings
+                )
+                await self._sync_tenants(
+                    body, spec=spec, connection=connection, found=discovered, report=report
+                )
+        except WriteFenced:
+            raise
         except credentials.CredentialsProblem as problem:
             report.fatal = Failure(
                 problem.reason, problem.message, retryable=False, credentials=True
             )
-        except ValidationError as invalid:
-            report.fatal = Failure("InvalidSpec", str(invalid)[:1000], retryable=False)
         except Exception as error:
             report.fatal = classify(error)
             if not isinstance(error, GraphError):
                 log.exception("sync of %s/%s failed", *key)
+        if connection is not None and _signed_in(connection, before=answered_before):
+            credentials_ok = (True, "Valid", "Microsoft Graph accepted the app's token")
         if report.fatal is not None and report.fatal.credentials:
             credentials_ok = (False, report.fatal.reason, report.fatal.message)
         refused = [f for f in (report.fatal, *report.failed.values()) if f and f.credentials]
@@ -261,8 +249,20 @@ class Runner:
                 spec=spec, namespace=key[0], used=settings
             )
         if connection is not None:
-            report.graph_requests = connection.counters.total() - graph_before
+            report.graph_requests = sum(connection.counters.requests.values()) - sum(
+                answered_before.values()
+            )
         report.writes = self._documentation_writes() - writes_before
+        if report.stalled:
+            self._stalled_on[key] = (
+                settings.fingerprint
+                if settings is not None
+                else f"problem:{report.fatal.reason}"
+                if report.fatal is not None and report.fatal.credentials
+                else "invalid-spec"
+            )
+        else:
+            self._stalled_on.pop(key, None)
         phase, ready = await self._finish(
             body,
             spec=spec,
@@ -295,6 +295,22 @@ class Runner:
         )
         return report
 
+    async def credentials_changed(self, body: Body) -> bool:
+        """For a stalled connector: do its credentials differ from those of the run that
+        stalled? (A Secret read, no Graph request.) True when unknown (after a restart)."""
+        meta = body["metadata"]
+        key = (meta["namespace"], meta["name"])
+        if key not in self._stalled_on:
+            return True
+        try:
+            spec = MicrosoftConnectorSpec.model_validate(body.get("spec") or {})
+            now = (await credentials.resolve(self.store, spec=spec, namespace=key[0])).fingerprint
+        except credentials.CredentialsProblem as problem:
+            now = f"problem:{problem.reason}"
+        except ValidationError:
+            now = "invalid-spec"
+        return now != self._stalled_on[key]
+
     async def _secret_changed(
         self, *, spec: MicrosoftConnectorSpec, namespace: str, used: credentials.ConnectionSettings
     ) -> bool:
@@ -315,7 +331,9 @@ class Runner:
     ) -> None:
         meta = body["metadata"]
         connector = meta["name"]
-        ws = await Workspace.load(store=self.store, namespace=meta["namespace"], now=self._clock())
+        ws = self.namespaces[meta["namespace"]]
+        await ws.ensure(resources.ORGANIZATION, resources.TENANT_MATCH, resources.CONTACT)
+        await ws.resync(max_age=RESYNC_SECONDS)
         delegated = (
             spec.mode == ConnectorMode.PARTNER
             and spec.partner is not None
@@ -344,8 +362,9 @@ class Runner:
         org_facts: dict[str, OrganizationFacts] = defaultdict(OrganizationFacts)
         last_progress = time.monotonic()
         for done, tenant in enumerate(seen, start=1):
-            # Held per tenant, so a decision waits at most one tenant's sync.
-            async with namespace_lock(ws.namespace):
+            # Decisions on this tenant's TenantMatch wait for it; all others land between
+            # two of its writes (see Workspace.turn).
+            async with ws.claim(tenant.tenant_id):
                 await self._sync_one(
                     ws,
                     body=body,
@@ -367,7 +386,8 @@ class Runner:
         for organization, gathered in org_facts.items():
             if gathered.failed or organization not in ws.organizations:
                 continue
-            await self._write_organization(ws, organization, gathered, spec=spec)
+            async with ws.turn:
+                await self._write_organization(ws, organization, gathered, spec=spec)
 
     async def _sync_one(
         self,
@@ -387,13 +407,17 @@ class Runner:
         tenant_id = tenant.tenant_id
         name = naming.tenant_match_name(connector=connector, tenant_id=tenant_id)
         log.debug("connector %s/%s: tenant %s", ws.namespace, connector, tenant_id)
-        if name in ws.tenant_matches:
-            await ws.refresh(resources.TENANT_MATCH, name)
-        outcome, suggestions = tenantmatches.decide(
-            ws, name=name, tenant_id=tenant_id, facts=tenant.facts, result=result, spec=spec
-        )
-        await tenantmatches.apply_side_effects(ws, name=name, tenant_id=tenant_id, outcome=outcome)
-        live = ws.tenant_matches.get(name) or {}
+        async with ws.turn:
+            if name in ws.tenant_matches:
+                await ws.refresh(resources.TENANT_MATCH, name)
+            outcome, suggestions = tenantmatches.decide(
+                ws, name=name, tenant_id=tenant_id, facts=tenant.facts, result=result, spec=spec
+            )
+            await tenantmatches.apply_side_effects(
+                ws, name=name, tenant_id=tenant_id, outcome=outcome
+            )
+            live = ws.tenant_matches.get(name) or {}
+            decided_generation = (live.get("metadata") or {}).get("generation")
         contacts: dict[str, int] | None = None
         ambiguous: list[str] | None = None
         devices: dict[str, int] | None = None
@@ -433,7 +457,7 @@ class Runner:
                 if data.devices is not None:
                     devices = data.devices.as_status()
                     report.unmatched_devices += data.devices.unmatched
-                notes = "; ".join(data.notes)
+                notes = "; ".join([*data.notes, *self._skipped(connection, tenant_id, report)])
                 synced = (
                     True,
                     "Succeeded",
@@ -443,29 +467,38 @@ class Runner:
             if outcome.state == MatchState.UNMATCHED:
                 report.unmatched += 1
             synced = (True, "NotMatched", "only matched tenants have their data synced")
-        await ws.write_metadata(
-            resources.TENANT_MATCH,
-            name,
-            match_metadata(connector=body, tenant_id=tenant_id, state=outcome.state.value),
-        )
-        await ws.write_status(
-            resources.TENANT_MATCH,
-            name,
-            tenantmatches.desired_status(
-                connector=connector,
-                facts=tenant.facts,
-                outcome=outcome,
-                suggestions=suggestions,
-                live_status=live.get("status") or {},
-                generation=(live.get("metadata") or {}).get("generation")
-                or (ws.tenant_matches.get(name) or {}).get("metadata", {}).get("generation"),
-                synced=synced,
-                ambiguous_users=ambiguous,
-                contacts=contacts,
-                devices=devices,
-                now=ws.now,
-            ),
-        )
+        async with ws.turn:
+            current = ws.tenant_matches.get(name)
+            if (
+                current is not None
+                and (current.get("metadata") or {}).get("generation") != decided_generation
+            ):
+                # A person decided while the tenant synced: the decision path has written
+                # (or will write) the match; this run's view of it is stale.
+                return
+            await ws.write_metadata(
+                resources.TENANT_MATCH,
+                name,
+                match_metadata(connector=body, tenant_id=tenant_id, state=outcome.state.value),
+            )
+            await ws.write_status(
+                resources.TENANT_MATCH,
+                name,
+                tenantmatches.desired_status(
+                    connector=connector,
+                    facts=tenant.facts,
+                    outcome=outcome,
+                    suggestions=suggestions,
+                    live_status=live.get("status") or {},
+                    generation=decided_generation
+                    or (ws.tenant_matches.get(name) or {}).get("metadata", {}).get("generation"),
+                    synced=synced,
+                    ambiguous_users=ambiguous,
+                    contacts=contacts,
+                    devices=devices,
+                    now=ws.now,
+                ),
+            )
         if failure is not None:
             tm = ws.tenant_matches.get(name)
             if tm is not None and (live.get("status") or {}).get("conditions") != (
@@ -474,6 +507,25 @@ class Runner:
                 await self._event(
                     tm, type="Warning", reason=failure.reason, message=failure.message
                 )
+
+    @staticmethod
+    def _skipped(connection: GraphConnection, tenant_id: str, report: RunReport) -> list[str]:
+        """Move the tenant's skipped Graph objects into the report; a note naming them."""
+        notes: list[str] = []
+        for delegated in (False, True):
+            client = connection.tenant(tenant_id, delegated=delegated)
+            for record in client.skipped:
+                report.skipped.append(
+                    outcome.SkippedRecord(
+                        tenant_id=tenant_id, kind=record.kind, id=record.id, fields=record.fields
+                    )
+                )
+                if len(notes) < 5:
+                    notes.append(
+                        f"skipped {record.kind} {record.id} (invalid {', '.join(record.fields)})"
+                    )
+            client.skipped.clear()
+        return notes
 
     async def _write_organization(
         self,
@@ -511,128 +563,53 @@ class Runner:
         key = (body["metadata"]["namespace"], body["metadata"]["name"])
         end = self._clock()
         interval = schedule.parse_duration(spec.interval if spec else "1h")
-        failed = report.fatal is not None or (
-            report.tenants > 0 and len(report.failed) == report.tenants
-        )
+        if report.failed_entirely or report.failed:
+            self.failures[key] += 1
+        else:
+            self.failures[key] = 0
         retryable = (
             (report.fatal.retryable if report.fatal else False)
             or any(f.retryable for f in report.failed.values())
             or report.credentials_changed
         )
-        if failed or report.failed:
-            self.failures[key] += 1
-        else:
-            self.failures[key] = 0
         if retryable:
-            wait = schedule.retry_delay(failures=self.failures[key], interval=interval)
+            wait = outcome.retry_delay(
+                failures=self.failures[key],
+                interval=interval,
+                rng=self._rng,
+                first=schedule.FIRST_RETRY_DELAY,
+            )
         else:
             wait = schedule.next_interval(interval=interval, rng=self._rng)
-        conds = (body.get("status") or {}).get("conditions") or []
-        if credentials_ok is not None:
-            conds = conditions.set_condition(
-                conds,
-                type=conditions.CREDENTIALS_VALID,
-                status=credentials_ok[0],
-                reason=credentials_ok[1],
-                message=credentials_ok[2],
-                now=end,
-            )
-        if report.fatal is not None:
-            reason = (
-                conditions.PROGRESSING_WITH_RETRY if report.fatal.retryable else conditions.FAILED
-            )
-            message = f"{report.fatal.reason}: {report.fatal.message}"
-            ready = (False, reason, message)
-        elif failed:
-            ready = (
-                False,
-                conditions.PROGRESSING_WITH_RETRY if retryable else conditions.FAILED,
-                f"all {report.tenants} tenants failed; see status.summary.errors",
-            )
-        else:
-            extra = (
-                f"; {len(report.failed)} failed (see status.summary.errors)"
-                if report.failed
-                else ""
-            )
-            ready = (
-                True,
-                conditions.SUCCEEDED,
-                f"synced {report.synced} of {report.tenants} tenants{extra}",
-            )
-        conds = conditions.set_condition(
-            conds,
-            type=conditions.READY,
-            status=ready[0],
-            reason=ready[1],
-            message=ready[2],
-            now=end,
+        done = outcome.finished(
+            previous=body.get("status") or {},
+            report=report,
             generation=generation,
+            requested=requested,
+            credentials=credentials_ok,
+            wait=wait,
+            end=end,
         )
-        conds = conditions.set_condition(
-            conds,
-            type=conditions.SYNCED,
-            status=not failed and not report.failed,
-            reason="Succeeded"
-            if not failed and not report.failed
-            else "TenantsFailed"
-            if not failed
-            else ready[1],
-            message=ready[2],
-            now=end,
-        )
-        result = "Failed" if failed else "PartiallySucceeded" if report.failed else "Succeeded"
-        record = {
-            "startTime": conditions.timestamp(report.started),
-            "completionTime": conditions.timestamp(end),
-            "result": result,
-            "trigger": report.trigger,
-            "message": ready[2][:1024],
-        }
-        history = [record, *((body.get("status") or {}).get("history") or [])][:HISTORY]
-        summary = {
-            "tenants": report.tenants,
-            "tenantsSynced": report.synced,
-            "tenantsFailed": len(report.failed),
-            "unmatchedTenants": report.unmatched,
-            "unmatchedDevices": report.unmatched_devices,
-            "contactsCreated": report.contacts["created"],
-            "contactsUpdated": report.contacts["updated"],
-            "contactsUnchanged": report.contacts["unchanged"],
-            "contactsAmbiguous": report.contacts["ambiguous"],
-            "writes": report.writes,
-            "graphRequests": report.graph_requests,
-            "errors": [
-                {"tenantId": tid, "reason": f.reason, "message": f.message[:1024]}
-                for tid, f in sorted(report.failed.items())
-            ][:50],
-        }
-        previous_phase = (body.get("status") or {}).get("phase")
-        status = {
-            "phase": "Error" if failed else "OK",
-            "conditions": conds,
-            "observedGeneration": generation,
-            "lastSyncTime": conditions.timestamp(end),
-            "lastSuccessfulSyncTime": conditions.timestamp(end) if not failed else None,
-            "nextSyncTime": conditions.timestamp(end + wait),
-            "lastHandledRequestedAt": requested,
-            "clientSecretExpiresAt": conditions.timestamp(report.secret_expiry)
-            if report.secret_expiry
-            else None,
-            "progress": None,
-            "summary": summary,
-            "history": history,
-        }
-        if failed:
-            status.pop("lastSuccessfulSyncTime")
-        await self._status(body, status)
-        if failed:
-            await self._event(body, type="Warning", reason="SyncFailed", message=ready[2])
-        elif report.failed:
-            await self._event(body, type="Warning", reason="SyncPartiallyFailed", message=ready[2])
-        elif previous_phase != "OK" or report.contacts["created"] or report.trigger != "Schedule":
-            await self._event(body, type="Normal", reason="SyncSucceeded", message=ready[2])
-        return str(status["phase"]), ready[0]
+        await self._status(body, done.status)
+        if done.event is not None:
+            await self._event(body, type=done.event[0], reason=done.event[1], message=done.event[2])
+        return done.phase, done.ready
+
+
+def validation_summary(invalid: ValidationError) -> str:
+    """Where the spec is invalid and why, without the values (they may be anything)."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'spec'}: {error['msg']}"
+        for error in invalid.errors(include_input=False, include_url=False)
+    )[:1000]
+
+
+def _signed_in(connection: GraphConnection, *, before: Counter[tuple[str, str]]) -> bool:
+    """Did Graph answer a request of this run with anything but 401 (a token was accepted)?"""
+    return any(
+        count > before.get(key, 0) and key[1].isdigit() and key[1] != "401"
+        for key, count in connection.counters.requests.items()
+    )
 
 
 async def _secret_expiry(

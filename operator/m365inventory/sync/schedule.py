@@ -17,7 +17,14 @@ from typing import Any, Literal
 from m365inventory.model.resources import ANNOTATION_REQUESTED_AT
 
 Trigger = Literal[
-    "Created", "SpecChanged", "Requested", "Schedule", "Retry", "DecisionApplied", "Interrupted"
+    "Created",
+    "SpecChanged",
+    "Requested",
+    "Schedule",
+    "Retry",
+    "DecisionApplied",
+    "Interrupted",
+    "SecretChanged",
 ]
 
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
@@ -25,6 +32,8 @@ _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 MAX_RETRY_DELAY = timedelta(minutes=30)
 FIRST_RETRY_DELAY = timedelta(seconds=30)
 JITTER_FRACTION = 0.05
+STALLED_CHECK = timedelta(seconds=60)
+"""How often a stalled connector's Secret is read (Kubernetes only, no Graph) for a change."""
 
 
 def parse_duration(text: str) -> timedelta:
@@ -52,6 +61,8 @@ class Plan:
     """The connector is suspended: make sure its status says so, then wait."""
     wake_at: datetime | None = None
     """When to look again if nothing happens before (None: only on events)."""
+    check_secret: bool = False
+    """Stalled: at `wake_at`, run (trigger SecretChanged) only if the credentials changed."""
 
 
 def next_interval(*, interval: timedelta, rng: random.Random) -> timedelta:
@@ -87,6 +98,9 @@ def plan(*, body: dict[str, Any], now: datetime, decision_pending: bool = False)
         # earlier operator process did not finish (SIGKILL, eviction): redo it now instead of
         # saying "Syncing" until the next scheduled run.
         return Plan(run="Interrupted")
+    stalled = next((c for c in status.get("conditions") or [] if c.get("type") == "Stalled"), None)
+    if stalled is not None and stalled.get("status") == "True":
+        return Plan(run=None, wake_at=now + STALLED_CHECK, check_secret=True)
     due = parse_time(status.get("nextSyncTime"))
     if due is None or due <= now:
         retrying = (status.get("summary") or {}).get("tenantsFailed") or status.get(

@@ -44,6 +44,16 @@ def field(*path: str) -> KeyOf:
     return key
 
 
+def resource_version(body: Mapping[str, Any]) -> int:
+    """metadata.resourceVersion as a number (0 when absent). Kubernetes calls it opaque; the
+    API server's is etcd's revision, and ordering two versions of one object by it is what
+    the cache needs to keep the newer of a watch event and a write's answer."""
+    try:
+        return int((body.get("metadata") or {}).get("resourceVersion") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
 
@@ -59,6 +69,7 @@ class Table(MutableMapping[str, Body]):
         self, indexes: Mapping[str, KeyOf] | None = None, items: Mapping[str, Body] | None = None
     ) -> None:
         self._items: dict[str, bytes] = {}
+        self._versions: dict[str, int] = {}
         self._key_of: dict[str, KeyOf] = dict(indexes or {})
         self._buckets: dict[str, dict[Hashable, dict[str, None]]] = {i: {} for i in self._key_of}
         self._keys: dict[str, dict[str, Hashable]] = {i: {} for i in self._key_of}
@@ -74,16 +85,22 @@ class Table(MutableMapping[str, Body]):
         """Every key `index` has at least one object for."""
         return list(self._buckets[index])
 
+    def version(self, name: str) -> int | None:
+        """The stored object's resourceVersion (as a number), or None when it is not here."""
+        return self._versions.get(name)
+
     def __getitem__(self, name: str) -> Body:
         return _decode(self._items[name])
 
     def __setitem__(self, name: str, body: Body) -> None:
         self._items[name] = _encode(body)
+        self._versions[name] = resource_version(body)
         for index, key_of in self._key_of.items():
             self._index(index, name, key_of(body))
 
     def __delitem__(self, name: str) -> None:
         del self._items[name]
+        self._versions.pop(name, None)
         for index in self._key_of:
             self._index(index, name, None)
 

@@ -1,22 +1,29 @@
-"""What one run reads from the cluster once, and updates in memory as it writes.
+"""The namespace's documentation as the operator knows it: a cache fed by the watch and by
+the operator's own writes, shared by the syncs and the decisions of the namespace.
 
-Listing each kind once per run (instead of a GET per object) keeps the API server's load flat
-however many users a tenant has, and lets every write be skipped when the live object already
-says the same thing.
+Each kind is listed once, when first needed; after that kopf's watch events (`observe`) and
+the answers to the operator's own writes keep it current, keeping the newer version of each
+object. Every write is skipped when the cached object already says the same thing, so an
+unchanged tenant costs zero writes. `turn` serialises the namespace's writers: a decision holds
+it for its whole reconcile, a sync only around writes (never around a Graph call).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import datetime
 from typing import Any
 
-from m365inventory.kube.store import Body, Store
+from m365inventory.kube.store import Body, Conflict, Store
 from m365inventory.model import resources
 from m365inventory.model.matches import MatchState
 from m365inventory.sync import naming, plan
-from m365inventory.sync.tables import Table, field
+from m365inventory.sync.tables import Table, field, resource_version
 
 ANNOTATION_CREATED_BY = f"{resources.GROUP}/created-by"
 """On objects the operator created: the TenantMatch or DeviceMatch whose decision made them."""
@@ -40,7 +47,7 @@ DEVICE_MATCH_INDEXES = {"tenant": field("status", "device", "tenantId"), "holdin
 
 @dataclass
 class Workspace:
-    """The namespace's documentation as one run sees it."""
+    """The namespace's documentation as the operator knows it now."""
 
     store: Store
     namespace: str
@@ -50,33 +57,76 @@ class Workspace:
     contacts: Table = dataclass_field(default_factory=lambda: Table(CONTACT_INDEXES))
     configurations: Table = dataclass_field(default_factory=lambda: Table(CONFIGURATION_INDEXES))
     device_matches: Table = dataclass_field(default_factory=lambda: Table(DEVICE_MATCH_INDEXES))
+    turn: asyncio.Lock = dataclass_field(default_factory=asyncio.Lock)
+    """Held by whoever writes: a decision for its whole reconcile, a sync per write step."""
+    decisions_applied: int = 0
+    """Bumped by every decision applied, so a sync can tell that its plan may be stale."""
 
-    contacts_loaded: bool = False
-    devices_loaded: bool = False
+    _claims: dict[str, asyncio.Event] = dataclass_field(default_factory=dict)
+    _listed: dict[str, float] = dataclass_field(default_factory=dict)
+    _listing: dict[str, list[tuple[Body, bool]]] = dataclass_field(default_factory=dict)
 
     @classmethod
     async def load(
         cls, *, store: Store, namespace: str, now: datetime, contacts: bool = True
     ) -> Workspace:
+        """A workspace of its own (tests, tools); the operator shares one per namespace."""
         ws = cls(store=store, namespace=namespace, now=now)
-        await ws._fill(resources.ORGANIZATION)
-        await ws._fill(resources.TENANT_MATCH)
+        await ws.ensure(resources.ORGANIZATION, resources.TENANT_MATCH)
         if contacts:
             await ws.load_contacts()
         return ws
 
+    @contextlib.asynccontextmanager
+    async def claim(self, tenant_id: str) -> AsyncIterator[None]:
+        """A sync works on this tenant's data: decisions on its TenantMatch wait (see
+        `unclaimed`), so a revert never races the tenant's Contacts being written."""
+        await self.unclaimed(tenant_id)
+        done = self._claims[tenant_id] = asyncio.Event()
+        try:
+            yield
+        finally:
+            del self._claims[tenant_id]
+            done.set()
+
+    async def unclaimed(self, tenant_id: str) -> None:
+        """Wait until no sync works on `tenant_id`."""
+        while (done := self._claims.get(tenant_id)) is not None:
+            await done.wait()
+
+    def mark_loaded(self, *kinds: resources.Kind) -> None:
+        """Treat `kinds` as listed (tests that fill the tables themselves)."""
+        for kind in kinds:
+            self._listed[kind.kind] = time.monotonic()
+
+    @property
+    def contacts_loaded(self) -> bool:
+        return resources.CONTACT.kind in self._listed
+
+    @property
+    def devices_loaded(self) -> bool:
+        return resources.DEVICE_MATCH.kind in self._listed
+
+    async def ensure(self, *kinds: resources.Kind, max_age: float | None = None) -> None:
+        """List each kind not listed yet (or listed more than `max_age` seconds ago)."""
+        for kind in kinds:
+            listed = self._listed.get(kind.kind)
+            if listed is None or (max_age is not None and time.monotonic() - listed > max_age):
+                await self._fill(kind)
+
     async def load_contacts(self) -> None:
         """List the namespace's Contacts (once)."""
-        if not self.contacts_loaded:
-            await self._fill(resources.CONTACT)
-            self.contacts_loaded = True
+        await self.ensure(resources.CONTACT)
 
     async def load_devices(self) -> None:
         """List the namespace's Configurations and DeviceMatches (once)."""
-        if not self.devices_loaded:
-            await self._fill(resources.CONFIGURATION)
-            await self._fill(resources.DEVICE_MATCH)
-            self.devices_loaded = True
+        await self.ensure(resources.CONFIGURATION, resources.DEVICE_MATCH)
+
+    async def resync(self, *, max_age: float) -> None:
+        """List again every kind listed more than `max_age` seconds ago: a safety net for
+        watch events that never arrived (controller-runtime's resync period)."""
+        kinds = [k for k in resources.ALL_KINDS if k.kind in self._listed]
+        await self.ensure(*kinds, max_age=max_age)
 
     async def refresh(self, kind: resources.Kind, name: str) -> Body | None:
         """Read one object again (another writer may have changed it since the listing)."""
@@ -88,9 +138,37 @@ class Workspace:
         return found
 
     async def _fill(self, kind: resources.Kind) -> None:
-        self._table(kind).clear()
-        for item in await self.store.list(kind, namespace=self.namespace):
-            self.put(kind, item)
+        self._listing[kind.kind] = []
+        try:
+            table = self._table(kind)
+            table.clear()
+            for item in await self.store.list(kind, namespace=self.namespace):
+                self.put(kind, item)
+            for body, deleted in self._listing[kind.kind]:
+                self._merge(kind, body, deleted=deleted)
+        finally:
+            del self._listing[kind.kind]
+        self._listed[kind.kind] = time.monotonic()
+
+    def observe(self, kind: resources.Kind, body: Body, *, deleted: bool) -> None:
+        """A watch event: keep the newer of it and what the cache holds. Kinds not listed yet
+        are ignored (their listing will have them); events during a listing wait for it."""
+        buffered = self._listing.get(kind.kind)
+        if buffered is not None:
+            buffered.append((body, deleted))
+        elif kind.kind in self._listed:
+            self._merge(kind, body, deleted=deleted)
+
+    def _merge(self, kind: resources.Kind, body: Body, *, deleted: bool) -> None:
+        table = self._table(kind)
+        name = body["metadata"]["name"]
+        known = table.version(name)
+        incoming = resource_version(body)
+        if deleted:
+            if known is not None and incoming >= known:
+                del table[name]
+        elif known is None or incoming > known:
+            self.put(kind, body)
 
     def put(self, kind: resources.Kind, body: Body) -> None:
         """Record an object as it is now (listed, read, or returned by a write)."""
@@ -110,6 +188,8 @@ class Workspace:
 
         Server-side apply removes fields its manager owned but no longer sends, so the apply
         carries the whole operator-owned status: the live one with `status` laid over it.
+        A TenantMatch or DeviceMatch is written only if it is still the version the status
+        was computed from (see `_conditional`); False when nothing was written.
         """
         table = self._table(kind)
         live = table.get(name)
@@ -117,15 +197,23 @@ class Workspace:
             return False
         live_status = {k: v for k, v in ((live or {}).get("status") or {}).items() if k != "kopf"}
         merged = plan.without_empty({**live_status, **status})
-        if merged:
-            applied = await self.store.apply_status(
-                kind, name=name, namespace=self.namespace, status=merged
-            )
-        else:
-            # Nothing operator-owned is left, and an apply cannot carry an empty status.
-            applied = await self.store.clear_status(
-                kind, name=name, namespace=self.namespace, fields=sorted(live_status)
-            )
+        try:
+            if merged:
+                applied = await self.store.apply_status(
+                    kind,
+                    name=name,
+                    namespace=self.namespace,
+                    status=merged,
+                    resource_version=_conditional(kind, live),
+                )
+            else:
+                # Nothing operator-owned is left, and an apply cannot carry an empty status.
+                applied = await self.store.clear_status(
+                    kind, name=name, namespace=self.namespace, fields=sorted(live_status)
+                )
+        except Conflict:
+            await self.refresh(kind, name)
+            return False
         self.put(kind, applied)
         return True
 
@@ -136,16 +224,22 @@ class Workspace:
         desired = {"metadata": metadata}
         if live is not None and not plan.needs_write(live, desired):
             return False
-        applied = await self.store.apply(
-            kind, {"metadata": {"name": name, "namespace": self.namespace, **metadata}}
-        )
+        try:
+            applied = await self.store.apply(
+                kind,
+                {"metadata": {"name": name, "namespace": self.namespace, **metadata}},
+                resource_version=_conditional(kind, live),
+            )
+        except Conflict:
+            await self.refresh(kind, name)
+            return False
         self.put(kind, applied)
         return True
 
     async def create(self, kind: resources.Kind, body: Body) -> Body:
         """Create an object; if it appeared meanwhile (a killed run, Git), use the live one."""
         name = body["metadata"]["name"]
-        body["metadata"]["namespace"] = self.namespace
+        body = {**body, "metadata": {**body["metadata"], "namespace": self.namespace}}
         created = await self.store.create(kind, body)
         if created is None:
             created = await self.store.get(kind, name, namespace=self.namespace)
@@ -158,11 +252,31 @@ class Workspace:
         self._table(kind).pop(name, None)
 
 
+CONDITIONAL_KINDS = frozenset({resources.TENANT_MATCH.kind, resources.DEVICE_MATCH.kind})
+"""Kinds whose spec holds people's decisions: the operator's writes to them are conditional."""
+
+
+def _conditional(kind: resources.Kind, live: Body | None) -> str | None:
+    """The resourceVersion a write to `kind` must find, or None for an unconditional write.
+
+    A match's status is computed from its decision in spec; if a person changed the decision
+    since (its resourceVersion moved), the write fails with Conflict instead of overwriting
+    what the decision path wrote or is about to write.
+    """
+    if kind.kind not in CONDITIONAL_KINDS or live is None:
+        return None
+    version = (live.get("metadata") or {}).get("resourceVersion")
+    return str(version) if version else None
+
+
 def lean(body: Body) -> Body:
     """`body` without metadata.managedFields, which no run reads: half of an object's JSON.
-    Writes return them; listed objects never carry them (`kube/listing.py`)."""
-    (body.get("metadata") or {}).pop("managedFields", None)
-    return body
+    Writes return them; listed objects never carry them (`kube/listing.py`). The body given
+    is not changed."""
+    meta = body.get("metadata") or {}
+    if "managedFields" not in meta:
+        return body
+    return {**body, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
 
 
 def owner_reference(connector: Body) -> Body:
@@ -189,3 +303,28 @@ def match_metadata(*, connector: Body, tenant_id: str, state: str) -> Body:
         },
         "ownerReferences": [owner_reference(connector)],
     }
+
+
+class Namespaces:
+    """One shared Workspace per namespace for the operator's lifetime, fed by the watch."""
+
+    def __init__(self, *, store: Store, clock: Callable[[], datetime]) -> None:
+        self._store = store
+        self._clock = clock
+        self._spaces: dict[str, Workspace] = {}
+
+    def __getitem__(self, namespace: str) -> Workspace:
+        """The namespace's workspace (nothing listed until a kind is first needed)."""
+        ws = self._spaces.get(namespace)
+        if ws is None:
+            ws = self._spaces[namespace] = Workspace(
+                store=self._store, namespace=namespace, now=self._clock()
+            )
+        ws.now = self._clock()
+        return ws
+
+    def observe(self, kind: resources.Kind, body: Body, *, deleted: bool) -> None:
+        """A watch event of a documentation kind (ignored for namespaces never worked in)."""
+        ws = self._spaces.get(body["metadata"]["namespace"])
+        if ws is not None:
+            ws.observe(kind, body, deleted=deleted)

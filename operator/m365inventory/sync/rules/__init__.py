@@ -1,0 +1,1 @@
+"""Pure rules of the sync: data in, data out, no I/O (import-linter holds it to that)."""
