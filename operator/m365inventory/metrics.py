@@ -23,7 +23,7 @@ from prometheus_client.metrics import MetricWrapperBase
 
 from m365inventory.graph.events import RequestEvent
 from m365inventory.graph.retrying import THROTTLE_STATUSES
-from m365inventory.sync import schedule
+from m365inventory.sync.rules import schedule
 
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer

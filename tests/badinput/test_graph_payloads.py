@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from m365inventory.model import graph as g
 from m365inventory.model.inventory import ContactMicrosoft, ContactSpec
 from m365inventory.model.matches import TenantFacts
-from m365inventory.sync import facts
+from m365inventory.sync.rules import facts
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 HOSTILE = [

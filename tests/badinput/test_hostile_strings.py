@@ -19,7 +19,8 @@ from m365inventory.match import normalise
 from m365inventory.match import tenants as tm
 from m365inventory.model import graph as g
 from m365inventory.model.matches import DeviceFacts
-from m365inventory.sync import devices, naming
+from m365inventory.sync.reconcile import devices
+from m365inventory.sync.rules import naming
 
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")

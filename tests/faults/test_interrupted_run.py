@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from m365inventory.sync import schedule
+from m365inventory.sync.rules import schedule
 
 NOW = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)
 

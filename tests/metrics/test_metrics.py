@@ -21,8 +21,8 @@ from m365inventory import metrics
 from m365inventory.graph import ClientSecret, GraphConnection, RequestEvent, clouds
 from m365inventory.metrics import Metrics
 from m365inventory.simulator import Simulator, generate_world
-from m365inventory.sync.failures import Failure
-from m365inventory.sync.observing import SyncObserver
+from m365inventory.sync.reconcile.failures import Failure
+from m365inventory.sync.reconcile.observing import SyncObserver
 from m365inventory.sync.rules.outcome import RunReport
 
 NS, CONN = "team-a", "msp"

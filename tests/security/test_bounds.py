@@ -19,8 +19,8 @@ import kopf
 from m365inventory.handlers import lifecycle
 from m365inventory.model import graph as g
 from m365inventory.model.inventory import OrganizationStatus
-from m365inventory.sync import conditions, facts, naming
-from m365inventory.sync.tenantdata import OrganizationFacts
+from m365inventory.sync.reconcile.tenantdata import OrganizationFacts
+from m365inventory.sync.rules import conditions, facts, naming
 
 ETCD_LIMIT = 1_572_864  # 1.5 MiB, etcd's default --max-request-bytes
 BUDGET = ETCD_LIMIT // 2  # room for metadata, managedFields and the spec

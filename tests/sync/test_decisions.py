@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from m365inventory.model.matches import MatchedBy, MatchState
-from m365inventory.sync import decisions
-from m365inventory.sync.decisions import Candidate
+from m365inventory.sync.rules import tenant_decisions
+from m365inventory.sync.rules.tenant_decisions import Candidate
 
 ORGS = frozenset({"contoso", "fabrikam", "fabrikam-group"})
 SUGGESTIONS = [Candidate("fabrikam-group", 88, ("name:88",)), Candidate("fabrikam", 70)]
@@ -22,8 +22,8 @@ def resolve(
     suggestions: list[Candidate] | None = None,
     duplicates: list[Candidate] | None = None,
     auto_accept: int | None = None,
-) -> decisions.TenantOutcome:
-    return decisions.resolve_tenant(
+) -> tenant_decisions.TenantOutcome:
+    return tenant_decisions.resolve_tenant(
         spec=spec or {},
         live_status=live or {},
         tenant_name="Fabrikam Ltd",
@@ -49,7 +49,7 @@ def test_no_decision_and_an_exact_name_matches_automatically() -> None:
 def test_no_decision_and_only_suggestions_waits_for_a_person() -> None:
     outcome = resolve()
     assert outcome.state == MatchState.UNMATCHED
-    assert outcome.reason == decisions.AWAITING
+    assert outcome.reason == tenant_decisions.AWAITING
     assert "fabrikam-group (88)" in outcome.message
 
 
@@ -89,7 +89,7 @@ def test_accept_suggestion_without_one_keeps_the_state_and_says_why() -> None:
     outcome = resolve({"decision": "AcceptSuggestion"}, suggestions=[])
     assert outcome.state == MatchState.UNMATCHED
     assert not outcome.decided
-    assert outcome.reason == decisions.NO_SUGGESTION
+    assert outcome.reason == tenant_decisions.NO_SUGGESTION
 
 
 def test_match_to_an_existing_organization() -> None:
@@ -103,7 +103,7 @@ def test_match_to_a_missing_organization_keeps_the_previous_match() -> None:
         {"state": "Matched", "organization": "contoso", "matchedBy": "Manual"},
     )
     assert (outcome.state, outcome.organization) == (MatchState.MATCHED, "contoso")
-    assert outcome.reason == decisions.NOT_FOUND
+    assert outcome.reason == tenant_decisions.NOT_FOUND
     assert "'typo' does not exist" in outcome.message
 
 
@@ -122,7 +122,7 @@ def test_create_organization_names_it_after_the_tenant() -> None:
 def test_create_organization_refuses_near_duplicates_unless_forced() -> None:
     duplicates = [Candidate("fabrikam-group", 92)]
     refused = resolve({"decision": "CreateOrganization"}, duplicates=duplicates)
-    assert refused.reason == decisions.DUPLICATE
+    assert refused.reason == tenant_decisions.DUPLICATE
     assert refused.create is None
     assert refused.state == MatchState.UNMATCHED
     assert "fabrikam-group (92)" in refused.message

@@ -8,8 +8,8 @@ from typing import Any, NoReturn
 
 from m365inventory.model import resources
 from m365inventory.model.matches import MatchedBy, MatchState
-from m365inventory.sync import devicematches
-from m365inventory.sync.workspace import Workspace
+from m365inventory.sync.reconcile import devicematch
+from m365inventory.sync.state.workspace import Workspace
 
 TENANT = "t1"
 
@@ -40,8 +40,8 @@ def facts(device_id: str, **more: str) -> dict[str, Any]:
     return {"deviceId": device_id, "tenantId": TENANT, "name": f"PC-{device_id}", **more}
 
 
-def seen(device_id: str, **more: str) -> devicematches.DeviceSeen:
-    return devicematches.DeviceSeen(name=f"msp-{device_id}", facts=facts(device_id, **more))
+def seen(device_id: str, **more: str) -> devicematch.DeviceSeen:
+    return devicematch.DeviceSeen(name=f"msp-{device_id}", facts=facts(device_id, **more))
 
 
 def matched(
@@ -61,10 +61,10 @@ def matched(
     return body
 
 
-def decide(ws: Workspace, devices: list[devicematches.DeviceSeen]) -> dict[str, Any]:
-    matching = devicematches.match(ws, organization="contoso", devices=devices)
+def decide(ws: Workspace, devices: list[devicematch.DeviceSeen]) -> dict[str, Any]:
+    matching = devicematch.match(ws, organization="contoso", devices=devices)
     return {
-        d.device_id: devicematches.decide(ws, seen=d, matching=matching, organization="contoso")[0]
+        d.device_id: devicematch.decide(ws, seen=d, matching=matching, organization="contoso")[0]
         for d in devices
     }
 
@@ -99,8 +99,8 @@ def test_a_configuration_held_by_a_device_outside_the_batch_is_neither_matched_n
         device_matches={"msp-d1": matched("d1", "cfg", by="Manual", decision="MatchTo")},
     )
     device = seen("d2", serialNumber="SER-12345")
-    matching = devicematches.match(ws, organization="contoso", devices=[device])
-    outcome, suggestions = devicematches.decide(
+    matching = devicematch.match(ws, organization="contoso", devices=[device])
+    outcome, suggestions = devicematch.decide(
         ws, seen=device, matching=matching, organization="contoso"
     )
     assert outcome.state == MatchState.UNMATCHED
@@ -129,7 +129,7 @@ def test_smart_relate_finds_the_contact_of_the_primary_user_in_the_same_tenant()
         },
         "unmatched": {"spec": {"emails": ["a@x.com"]}},
     }
-    index = devicematches.contact_index(contacts)
-    found = devicematches.related_contact(index, tenant_id=TENANT, user_principal_name="a@X.com")
+    index = devicematch.contact_index(contacts)
+    found = devicematch.related_contact(index, tenant_id=TENANT, user_principal_name="a@X.com")
     assert found == "alice"
-    assert devicematches.related_contact(index, tenant_id=TENANT, user_principal_name=None) is None
+    assert devicematch.related_contact(index, tenant_id=TENANT, user_principal_name=None) is None

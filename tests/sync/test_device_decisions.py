@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from m365inventory.model.matches import MatchedBy, MatchState
-from m365inventory.sync import device_decisions as dd
+from m365inventory.sync.rules import device_decisions as dd
 
 CONFIGS = frozenset({"cfg-a", "cfg-b", "spare"})
 SUGGESTED = [dd.Candidate(name="cfg-a", score=88, evidence=("name:88",))]

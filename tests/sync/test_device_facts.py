@@ -8,8 +8,8 @@ from pydantic import SecretStr
 
 from m365inventory.model import graph as g
 from m365inventory.model.matches import DeviceMatchStatus, MatchedBy, MatchState
-from m365inventory.sync import bitlocker, devicematches, devices
-from m365inventory.sync.device_decisions import Candidate, DeviceOutcome
+from m365inventory.sync.reconcile import bitlocker, devicematch, devices
+from m365inventory.sync.rules.device_decisions import Candidate, DeviceOutcome
 
 TENANT = "6513270e-269e-4d37-b2a7-4de452e6b438"
 KEY_VALUE = "123456-234567-345678-456789-567890-678901-789012-890123"
@@ -47,7 +47,7 @@ def test_configuration_spec_skips_placeholder_serials_and_lists_both_macs() -> N
         tenant_id=TENANT,
         ethernet_mac="001122334455",
     )
-    spec = devicematches.configuration_spec(facts=facts, organization="contoso")
+    spec = devicematch.configuration_spec(facts=facts, organization="contoso")
     assert "serialNumber" not in spec
     assert spec["macAddresses"] == ["aa:bb:cc:dd:ee:ff", "001122334455"]
     assert spec["displayName"] == "LAPTOP-01"
@@ -58,12 +58,12 @@ def test_configuration_facts_keep_bitlocker_refs_of_the_same_device_only() -> No
     refs = [{"keyId": "k1", "secretName": "bitlocker-msp-d1"}]
     same = {"status": {"microsoft": {"deviceId": "d1", "bitlockerKeys": refs}}}
     other = {"status": {"microsoft": {"deviceId": "d0", "bitlockerKeys": refs}}}
-    kept = devicematches.configuration_facts(
+    kept = devicematch.configuration_facts(
         facts=facts, device_match="msp-d1", contact="alice", live=same
     )
     assert kept["bitlockerKeys"] == refs
     assert kept["relatedContact"] == "alice"
-    dropped = devicematches.configuration_facts(
+    dropped = devicematch.configuration_facts(
         facts=facts, device_match="msp-d1", contact=None, live=other
     )
     assert "bitlockerKeys" not in dropped
@@ -80,7 +80,7 @@ def test_differences_compare_only_what_a_configuration_documents() -> None:
             "model": "Precision",
         }
     }
-    found = devicematches.differences(facts=facts, configuration=configuration)
+    found = devicematch.differences(facts=facts, configuration=configuration)
     assert found == [
         {"field": "manufacturer", "microsoft": "Dell Inc."},
         {"field": "model", "microsoft": "Latitude", "configuration": "Precision"},
@@ -97,7 +97,7 @@ def test_desired_status_of_a_match_has_differences_and_no_suggestions() -> None:
         reason="AutomaticMatch",
         message="m",
     )
-    status = devicematches.desired_status(
+    status = devicematch.desired_status(
         connector="msp",
         facts=facts,
         outcome=outcome,

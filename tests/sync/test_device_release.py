@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from m365inventory.model import resources
-from m365inventory.sync import devicematches
-from m365inventory.sync.workspace import ANNOTATION_CREATED_BY, Workspace
+from m365inventory.sync.reconcile import devicematch
+from m365inventory.sync.state.workspace import ANNOTATION_CREATED_BY, Workspace
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -113,7 +113,7 @@ async def test_release_unmatches_the_tenants_devices_and_undoes_their_side_effec
     )
     ws = Workspace(store=store, namespace="ns", now=NOW)  # type: ignore[arg-type]
 
-    released = await devicematches.release_tenant(ws, tenant_id="t1", now=NOW)
+    released = await devicematch.release_tenant(ws, tenant_id="t1", now=NOW)
 
     assert released == 2
     assert ("delete", "Configuration", "made") in store.calls
@@ -124,12 +124,12 @@ async def test_release_unmatches_the_tenants_devices_and_undoes_their_side_effec
         body = store.objects[("DeviceMatch", name)]
         assert body["status"]["state"] == "Unmatched"
         assert "configuration" not in body["status"]
-        assert body["status"]["conditions"][0]["reason"] == devicematches.TENANT_NOT_MATCHED
+        assert body["status"]["conditions"][0]["reason"] == devicematch.TENANT_NOT_MATCHED
         assert body["metadata"]["labels"][resources.LABEL_STATE] == "Unmatched"
         assert body["spec"]["decision"] == "MatchTo"
     assert not any(name in {"dm-3", "dm-4"} for _, _, name in store.calls)
 
     store.calls.clear()
     ws = Workspace(store=store, namespace="ns", now=NOW)  # type: ignore[arg-type]
-    assert await devicematches.release_tenant(ws, tenant_id="t1", now=NOW) == 0
+    assert await devicematch.release_tenant(ws, tenant_id="t1", now=NOW) == 0
     assert store.calls == []

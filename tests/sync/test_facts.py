@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from m365inventory.model import graph as g
-from m365inventory.sync import facts
+from m365inventory.sync.rules import facts
 
 NOW = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)
 TENANT = "6513270e-269e-4d37-b2a7-4de452e6b438"

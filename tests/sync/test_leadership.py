@@ -27,25 +27,36 @@ def record(holder: str | None, *, duration: int = 15, transitions: int = 0) -> L
 
 
 def test_no_lease_is_created() -> None:
-    assert leadership.next_action(record=None, identity="a", observed_at=0, now=0) == "Create"
+    assert (
+        leadership.next_action(record=None, identity="a", observed_at=0, now=0, timings=TIMINGS)
+        == "Create"
+    )
 
 
 def test_the_holder_renews() -> None:
-    assert leadership.next_action(record=record("a"), identity="a", observed_at=0, now=99) == (
-        "Renew"
-    )
+    assert leadership.next_action(
+        record=record("a"), identity="a", observed_at=0, now=99, timings=TIMINGS
+    ) == ("Renew")
 
 
 def test_a_free_lease_is_taken_at_once() -> None:
-    assert leadership.next_action(record=record(None), identity="b", observed_at=5, now=5) == (
-        "Take"
-    )
+    assert leadership.next_action(
+        record=record(None), identity="b", observed_at=5, now=5, timings=TIMINGS
+    ) == ("Take")
 
 
 def test_another_holder_is_waited_for_until_the_lease_duration_passes_as_observed() -> None:
     held = record("a", duration=15)
-    assert leadership.next_action(record=held, identity="b", observed_at=100, now=114.9) == "Wait"
-    assert leadership.next_action(record=held, identity="b", observed_at=100, now=115) == "Take"
+    assert (
+        leadership.next_action(
+            record=held, identity="b", observed_at=100, now=114.9, timings=TIMINGS
+        )
+        == "Wait"
+    )
+    assert (
+        leadership.next_action(record=held, identity="b", observed_at=100, now=115, timings=TIMINGS)
+        == "Take"
+    )
 
 
 def test_taking_over_counts_a_transition_and_renewing_does_not() -> None:
@@ -74,7 +85,10 @@ def test_created_lease_has_no_version_to_match() -> None:
 def test_a_released_lease_has_no_holder() -> None:
     released = leadership.released(record("a"), now=NOW)
     assert released.holder is None
-    assert leadership.next_action(record=released, identity="b", observed_at=0, now=0) == "Take"
+    assert (
+        leadership.next_action(record=released, identity="b", observed_at=0, now=0, timings=TIMINGS)
+        == "Take"
+    )
 
 
 @given(
@@ -89,7 +103,9 @@ def test_fencing_stops_the_holder_before_anyone_may_take_over(
     now = renewed + elapsed
     writes = leadership.still_leading(last_renewed=renewed, now=now, timings=TIMINGS)
     takes = (
-        leadership.next_action(record=record("a"), identity="b", observed_at=renewed, now=now)
+        leadership.next_action(
+            record=record("a"), identity="b", observed_at=renewed, now=now, timings=TIMINGS
+        )
         == "Take"
     )
     assert not (writes and takes)

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from m365inventory.sync import conditions
-from m365inventory.sync.failures import Failure
-from m365inventory.sync.rules import outcome
+from m365inventory.sync.rules import conditions, outcome
+from m365inventory.sync.rules.failure import Failure
 from m365inventory.sync.rules.outcome import RunReport
 
 START = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)

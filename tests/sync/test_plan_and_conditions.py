@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from m365inventory.sync import conditions, plan
+from m365inventory.sync.rules import conditions, plan
 
 NOW = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from m365inventory.sync import schedule
+from m365inventory.sync.rules import schedule
 
 NOW = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)
 

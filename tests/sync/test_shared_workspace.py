@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from m365inventory.model import resources
-from m365inventory.sync.workspace import Workspace
+from m365inventory.sync.state.workspace import Workspace
 
 NOW = datetime(2026, 12, 2, tzinfo=UTC)
 
@@ -93,7 +93,7 @@ async def test_a_claimed_tenant_makes_its_decisions_wait() -> None:
 
 
 def test_lean_does_not_change_the_body_it_was_given() -> None:
-    from m365inventory.sync.workspace import lean
+    from m365inventory.sync.state.workspace import lean
 
     body = {"metadata": {"name": "a", "managedFields": [{"manager": "x"}]}}
     assert "managedFields" not in lean(body)["metadata"]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from m365inventory.sync.tables import Table, field
+from m365inventory.sync.state.tables import Table, field
 
 
 def contact(org: str | None, tenant: str | None = None) -> dict[str, Any]:

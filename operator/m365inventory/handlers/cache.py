@@ -23,7 +23,7 @@ def _register(kind: resources.Kind) -> None:
     @kopf.on.event(resources.GROUP, resources.VERSION, kind.plural, id=f"cache-{kind.singular}")
     async def observe(event: Any, body: kopf.Body, memo: Any, **_: Any) -> None:
         deleted = event.get("type") == "DELETED"
-        runtime_of(memo).namespaces.observe(kind, dict(body), deleted=deleted)
+        runtime_of(memo).engine.namespaces.observe(kind, dict(body), deleted=deleted)
 
 
 for _kind in CACHED_KINDS:

@@ -14,7 +14,7 @@ from m365inventory.model import resources
 @kopf.on.event(resources.GROUP, resources.VERSION, resources.CONNECTOR.plural)
 async def connector_event(event: Any, body: kopf.Body, memo: Any, **_: Any) -> None:
     runtime = runtime_of(memo)
-    scheduler = runtime.scheduler
+    scheduler = runtime.engine.scheduler
     meta = body.metadata
     if event.get("type") == "DELETED" or meta.get("deletionTimestamp"):
         await scheduler.forget(str(meta.namespace), str(meta.name))

@@ -9,16 +9,9 @@ import kopf
 from lightkube import AsyncClient, KubeConfig
 
 from m365inventory.handlers.runtime import Runtime, runtime_of
-from m365inventory.kube.leases import Leases
-from m365inventory.kube.store import Store
 from m365inventory.metrics import Metrics
 from m365inventory.model import resources
-from m365inventory.sync.engine.applying import DecisionApplier
-from m365inventory.sync.engine.election import ElectionSettings, LeaderElector
-from m365inventory.sync.engine.workqueue import WorkQueue
-from m365inventory.sync.runner import Runner, utcnow
-from m365inventory.sync.scheduler import Scheduler
-from m365inventory.sync.workspace import Namespaces
+from m365inventory.sync.engine.core import Engine
 
 # A silent watch stall is kopf's best-known failure ("the blind operator",
 # https://github.com/nolar/kopf/issues/585 and #232): without a server timeout, a watch
@@ -51,56 +44,25 @@ def configure(settings: kopf.OperatorSettings) -> None:
 @kopf.on.startup()
 async def start(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> None:
     configure(settings)
-    election: ElectionSettings = memo.election
     client = AsyncClient(config=KubeConfig.from_env(), field_manager=resources.FIELD_MANAGER)
-    elector: LeaderElector | None = None
-
-    def leading() -> bool:
-        return elector is not None and elector.leading
-
-    store = Store(client=client, fence=leading)
     metrics = Metrics()
-    store.subscribe(metrics.kubernetes_write)
+    engine = Engine(
+        client=client,
+        election=memo.election,
+        observer=metrics,
+        field_manager=resources.FIELD_MANAGER,
+    )
+    engine.store.subscribe(metrics.kubernetes_write)
     port = getattr(memo, "metrics_port", None)
     if port is not None:
         metrics.serve(port=port)
-    namespaces = Namespaces(store=store, clock=utcnow)
-    scheduler = Scheduler(runner=Runner(store=store, observer=metrics, namespaces=namespaces))
-    decisions = WorkQueue(work=DecisionApplier(namespaces=namespaces, connectors=scheduler))
-
-    async def started() -> None:
-        metrics.leading(True)
-        scheduler.activate()
-        decisions.activate()
-
-    async def stopped() -> None:
-        metrics.leading(False)
-        await decisions.deactivate()
-        await scheduler.deactivate()
-
-    elector = LeaderElector(
-        leases=Leases(client=client, namespace=election.namespace, name=election.name),
-        identity=election.identity,
-        timings=election.timings,
-        on_started=started,
-        on_stopped=stopped,
-    )
-    memo.runtime = Runtime(
-        client=client,
-        store=store,
-        scheduler=scheduler,
-        namespaces=namespaces,
-        decisions=decisions,
-        elector=elector,
-        metrics=metrics,
-    )
-    elector.start()
+    memo.runtime = Runtime(client=client, engine=engine, metrics=metrics)
+    engine.start()
 
 
 @kopf.on.cleanup()
 async def stop(memo: Any, **_: Any) -> None:
     runtime = runtime_of(memo)
-    await runtime.elector.stop()
-    await runtime.scheduler.stop()
+    await runtime.engine.stop()
     await runtime.client.close()
     runtime.metrics.close()

@@ -12,8 +12,7 @@ import kopf
 
 from m365inventory.handlers.runtime import runtime_of
 from m365inventory.model import resources
-from m365inventory.sync import plan
-from m365inventory.sync.engine.workqueue import Key
+from m365inventory.sync.rules import plan
 
 
 def _spec_changed(body: kopf.Body, **_: Any) -> bool:
@@ -38,6 +37,4 @@ def _enqueue(event: Any, body: kopf.Body, memo: Any, *, kind: str) -> None:
     if event.get("type") == "DELETED":
         return
     meta = body.metadata
-    runtime_of(memo).decisions.add(
-        Key(namespace=str(meta.namespace), kind=kind, name=str(meta.name))
-    )
+    runtime_of(memo).engine.decide(namespace=str(meta.namespace), kind=kind, name=str(meta.name))

@@ -7,25 +7,16 @@ from typing import Any
 
 from lightkube import AsyncClient
 
-from m365inventory.kube.store import Store
 from m365inventory.metrics import Metrics
-from m365inventory.sync.engine.election import LeaderElector
-from m365inventory.sync.engine.workqueue import WorkQueue
-from m365inventory.sync.scheduler import Scheduler
-from m365inventory.sync.workspace import Namespaces
+from m365inventory.sync.engine.core import Engine
 
 
 @dataclass
 class Runtime:
-    """The Kubernetes client, the store over it, the connectors' scheduler, the decisions'
-    queue, the leader elector that turns both on and off, the metrics."""
+    """The Kubernetes client, the engine (Lease, scheduler, decisions, workspaces), metrics."""
 
     client: AsyncClient
-    store: Store
-    scheduler: Scheduler
-    namespaces: Namespaces
-    decisions: WorkQueue
-    elector: LeaderElector
+    engine: Engine
     metrics: Metrics
 
 

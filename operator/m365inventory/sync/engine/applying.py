@@ -7,10 +7,10 @@ from typing import Protocol
 
 from m365inventory.kube.store import Body
 from m365inventory.model import resources
-from m365inventory.sync import deciding, devicematches
 from m365inventory.sync.engine.workqueue import Key
-from m365inventory.sync.runner import utcnow
-from m365inventory.sync.workspace import Namespaces, Workspace
+from m365inventory.sync.reconcile import devicematch, tenantmatch_decision
+from m365inventory.sync.reconcile.connector import utcnow
+from m365inventory.sync.state.workspace import Namespaces, Workspace
 
 
 class Connectors(Protocol):
@@ -55,14 +55,14 @@ class DecisionApplier:
             )
             ws.now = utcnow()
             if kind is resources.TENANT_MATCH:
-                wants_sync = await deciding.apply_tenant_decision(
+                wants_sync = await tenantmatch_decision.apply_tenant_decision(
                     ws, body=fresh, connector=connector, now=ws.now
                 )
             else:
-                outcome = await devicematches.apply_device_decision(
+                outcome = await devicematch.apply_device_decision(
                     ws, body=fresh, connector=connector, now=ws.now
                 )
-                wants_sync = devicematches.wants_sync(outcome, connector=connector)
+                wants_sync = devicematch.wants_sync(outcome, connector=connector)
             ws.decisions_applied += 1
         if wants_sync and connector_name:
             self._connectors.request(key.namespace, connector_name)

@@ -124,7 +124,11 @@ class LeaderElector:
             self._observed, self._observed_at = content, now
         self._record = record
         action = leadership.next_action(
-            record=record, identity=self.identity, observed_at=self._observed_at, now=now
+            record=record,
+            identity=self.identity,
+            observed_at=self._observed_at,
+            now=now,
+            timings=self.timings,
         )
         if action == "Wait":
             return False

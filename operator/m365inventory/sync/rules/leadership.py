@@ -42,11 +42,13 @@ def next_action(
     identity: str,
     observed_at: float,
     now: float,
+    timings: Timings,
 ) -> Action:
     """What a candidate does with the Lease it just read.
 
     `observed_at` is the monotonic time at which this replica first saw the record's current
-    content (holder and renew time); `now` the monotonic time now.
+    content (holder and renew time); `now` the monotonic time now. Like client-go, the wait
+    is this replica's own lease duration, not the record's (a holder cannot lengthen it).
     """
     if record is None:
         return "Create"
@@ -54,7 +56,7 @@ def next_action(
         return "Renew"
     if not record.holder:
         return "Take"
-    if now - observed_at >= record.lease_duration_seconds:
+    if now - observed_at >= timings.lease_duration.total_seconds():
         return "Take"
     return "Wait"
 
@@ -63,7 +65,7 @@ def claimed(
     *, record: LeaseRecord | None, identity: str, timings: Timings, now: datetime
 ) -> LeaseRecord:
     """The record to write when `identity` creates, takes or renews the Lease."""
-    duration = int(timings.lease_duration.total_seconds())
+    duration = max(1, round(timings.lease_duration.total_seconds()))
     if record is None:
         return LeaseRecord(
             holder=identity,

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from m365inventory.sync import conditions
-from m365inventory.sync.failures import Failure
+from m365inventory.sync.rules import conditions
+from m365inventory.sync.rules.failure import Failure
 
 HISTORY = 10
 MAX_ERRORS = 50

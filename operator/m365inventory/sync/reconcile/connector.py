@@ -30,20 +30,20 @@ from m365inventory.model.connector import (
     PartnerAuthentication,
 )
 from m365inventory.model.matches import MatchState
-from m365inventory.sync import conditions, credentials, naming, schedule, tenantmatches
-from m365inventory.sync.discovery import discover
-from m365inventory.sync.facts import tenant_facts
-from m365inventory.sync.failures import Failure, classify
-from m365inventory.sync.observing import NoObserver, SyncObserver
-from m365inventory.sync.rules import outcome
-from m365inventory.sync.rules.outcome import RunReport
-from m365inventory.sync.tenantdata import (
+from m365inventory.sync.reconcile import credentials, tenantmatch
+from m365inventory.sync.reconcile.discovery import discover
+from m365inventory.sync.reconcile.failures import Failure, classify
+from m365inventory.sync.reconcile.observing import NoObserver, SyncObserver
+from m365inventory.sync.reconcile.tenantdata import (
     CONCEALED_MESSAGE,
     REPORT_NAMES_CONCEALED,
     OrganizationFacts,
     sync_tenant_data,
 )
-from m365inventory.sync.workspace import Namespaces, Workspace, match_metadata
+from m365inventory.sync.rules import conditions, naming, outcome, schedule
+from m365inventory.sync.rules.facts import tenant_facts
+from m365inventory.sync.rules.outcome import RunReport
+from m365inventory.sync.state.workspace import Namespaces, Workspace, match_metadata
 
 log = logging.getLogger(__name__)
 FRESH_START_TRIGGERS = frozenset({"Requested", "SpecChanged"})
@@ -341,7 +341,7 @@ class Runner:
         )
         report.tenants = len(found)
         profiles: dict[str, Any] = {}
-        seen: list[tenantmatches.TenantSeen] = []
+        seen: list[tenantmatch.TenantSeen] = []
         for tenant in found:
             client = connection.tenant(tenant.tenant_id, delegated=delegated)
             try:
@@ -349,7 +349,7 @@ class Runner:
             except GraphError as error:
                 report.failed[tenant.tenant_id] = classify(error)
             seen.append(
-                tenantmatches.TenantSeen(
+                tenantmatch.TenantSeen(
                     tenant.tenant_id,
                     tenant_facts(
                         tenant_id=tenant.tenant_id,
@@ -358,7 +358,7 @@ class Runner:
                     ),
                 )
             )
-        results = tenantmatches.match_all(ws, seen=seen, spec=spec)
+        results = tenantmatch.match_all(ws, seen=seen, spec=spec)
         org_facts: dict[str, OrganizationFacts] = defaultdict(OrganizationFacts)
         last_progress = time.monotonic()
         for done, tenant in enumerate(seen, start=1):
@@ -396,7 +396,7 @@ class Runner:
         body: Body,
         spec: MicrosoftConnectorSpec,
         connection: GraphConnection,
-        tenant: tenantmatches.TenantSeen,
+        tenant: tenantmatch.TenantSeen,
         result: Any,
         profile: Any,
         delegated: bool,
@@ -410,10 +410,10 @@ class Runner:
         async with ws.turn:
             if name in ws.tenant_matches:
                 await ws.refresh(resources.TENANT_MATCH, name)
-            outcome, suggestions = tenantmatches.decide(
+            outcome, suggestions = tenantmatch.decide(
                 ws, name=name, tenant_id=tenant_id, facts=tenant.facts, result=result, spec=spec
             )
-            await tenantmatches.apply_side_effects(
+            await tenantmatch.apply_side_effects(
                 ws, name=name, tenant_id=tenant_id, outcome=outcome
             )
             live = ws.tenant_matches.get(name) or {}
@@ -484,7 +484,7 @@ class Runner:
             await ws.write_status(
                 resources.TENANT_MATCH,
                 name,
-                tenantmatches.desired_status(
+                tenantmatch.desired_status(
                     connector=connector,
                     facts=tenant.facts,
                     outcome=outcome,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from m365inventory.model import graph as g
-from m365inventory.sync.conditions import timestamp
+from m365inventory.sync.rules.conditions import timestamp
 
 ENTRA_USER_URL = (
     "https://entra.microsoft.com/{tenant}/#view/Microsoft_AAD_UsersAndTenants/"

@@ -15,9 +15,10 @@ from m365inventory.kube.store import Body
 from m365inventory.model import resources
 from m365inventory.model.connector import MicrosoftConnectorSpec
 from m365inventory.model.matches import MatchState
-from m365inventory.sync import conditions, tenantmatches
-from m365inventory.sync.plan import needs_decision
-from m365inventory.sync.workspace import Workspace, match_metadata
+from m365inventory.sync.reconcile import tenantmatch
+from m365inventory.sync.rules import conditions
+from m365inventory.sync.rules.plan import needs_decision
+from m365inventory.sync.state.workspace import Workspace, match_metadata
 
 AWAITING_DISCOVERY = "AwaitingDiscovery"
 
@@ -38,13 +39,13 @@ async def apply_tenant_decision(
     await ws.ensure(resources.ORGANIZATION, resources.TENANT_MATCH)
     spec = MicrosoftConnectorSpec.model_validate(connector.get("spec") or {})
     tenant_id = str(tenant["tenantId"])
-    seen = [tenantmatches.TenantSeen(tenant_id, dict(tenant))]
-    result = tenantmatches.match_all(ws, seen=seen, spec=spec)[tenant_id]
-    outcome, suggestions = tenantmatches.decide(
+    seen = [tenantmatch.TenantSeen(tenant_id, dict(tenant))]
+    result = tenantmatch.match_all(ws, seen=seen, spec=spec)[tenant_id]
+    outcome, suggestions = tenantmatch.decide(
         ws, name=name, tenant_id=tenant_id, facts=tenant, result=result, spec=spec
     )
     before = (body.get("status") or {}).get("organization")
-    await tenantmatches.apply_side_effects(ws, name=name, tenant_id=tenant_id, outcome=outcome)
+    await tenantmatch.apply_side_effects(ws, name=name, tenant_id=tenant_id, outcome=outcome)
     await ws.write_metadata(
         resources.TENANT_MATCH,
         name,
@@ -54,7 +55,7 @@ async def apply_tenant_decision(
     await ws.write_status(
         resources.TENANT_MATCH,
         name,
-        tenantmatches.desired_status(
+        tenantmatch.desired_status(
             connector=connector["metadata"]["name"],
             facts=tenant,
             outcome=outcome,

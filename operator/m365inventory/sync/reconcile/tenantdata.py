@@ -14,10 +14,10 @@ from m365inventory.graph.client import GraphClient
 from m365inventory.kube.store import Body
 from m365inventory.model import graph as g
 from m365inventory.model.connector import MicrosoftConnectorSpec
-from m365inventory.sync import facts
-from m365inventory.sync.contacts import ContactCounts, sync_contacts
-from m365inventory.sync.devices import DeviceCounts, sync_devices
-from m365inventory.sync.workspace import Workspace
+from m365inventory.sync.reconcile.contacts import ContactCounts, sync_contacts
+from m365inventory.sync.reconcile.devices import DeviceCounts, sync_devices
+from m365inventory.sync.rules import facts
+from m365inventory.sync.state.workspace import Workspace
 
 REPORT_NAMES_CONCEALED = "ReportNamesConcealed"
 CONCEALED_MESSAGE = (

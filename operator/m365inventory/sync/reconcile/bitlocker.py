@@ -21,8 +21,8 @@ from m365inventory.graph.client import GraphClient
 from m365inventory.kube import events
 from m365inventory.model import graph as g
 from m365inventory.model import resources
-from m365inventory.sync import conditions
-from m365inventory.sync.workspace import Workspace
+from m365inventory.sync.rules import conditions
+from m365inventory.sync.state.workspace import Workspace
 
 KEYS_AVAILABLE = "BitlockerKeysAvailable"
 LABEL_SECRET_TYPE = f"{resources.GROUP}/secret-type"

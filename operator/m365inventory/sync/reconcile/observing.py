@@ -40,6 +40,9 @@ class SyncObserver(Protocol):
 
     def connector_removed(self, *, namespace: str, connector: str) -> None: ...
 
+    def leading(self, value: bool) -> None:
+        """This replica started (True) or stopped (False) holding the leader Lease."""
+
 
 class NoObserver:
     """The default: nobody listens."""
@@ -70,4 +73,7 @@ class NoObserver:
         return None
 
     def connector_removed(self, *, namespace: str, connector: str) -> None:
+        return None
+
+    def leading(self, value: bool) -> None:
         return None

@@ -22,8 +22,8 @@ from typing import Any
 from m365inventory.kube.store import Body, Conflict, Store
 from m365inventory.model import resources
 from m365inventory.model.matches import MatchState
-from m365inventory.sync import naming, plan
-from m365inventory.sync.tables import Table, field, resource_version
+from m365inventory.sync.rules import naming, plan
+from m365inventory.sync.state.tables import Table, field, resource_version
 
 ANNOTATION_CREATED_BY = f"{resources.GROUP}/created-by"
 """On objects the operator created: the TenantMatch or DeviceMatch whose decision made them."""

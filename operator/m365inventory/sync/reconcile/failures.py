@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from m365inventory.graph import errors
+from m365inventory.sync.rules.failure import Failure
+
+__all__ = ["CONSENT_CODES", "Failure", "classify"]
 
 CONSENT_CODES = frozenset({65001, 7000229, 500011})
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """A reason (CamelCase), a message saying what to do, and whether a quick retry may help."""
-
-    reason: str
-    message: str
-    retryable: bool
-    credentials: bool = False
-    """The failure says the connector's credentials are wrong (CredentialsValid=False)."""
 
 
 def classify(error: BaseException) -> Failure:

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from m365inventory.kube.store import Body, WriteFenced
-from m365inventory.sync import schedule
-from m365inventory.sync.runner import Runner, utcnow
+from m365inventory.sync.reconcile.connector import Runner, utcnow
+from m365inventory.sync.rules import schedule
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str]

@@ -16,8 +16,9 @@ from m365inventory.match import tenants as tenant_matching
 from m365inventory.model import resources
 from m365inventory.model.connector import MicrosoftConnectorSpec
 from m365inventory.model.matches import MatchState
-from m365inventory.sync import conditions, decisions, devicematches, naming
-from m365inventory.sync.workspace import ANNOTATION_CREATED_BY, Workspace
+from m365inventory.sync.reconcile import devicematch
+from m365inventory.sync.rules import conditions, naming, tenant_decisions
+from m365inventory.sync.state.workspace import ANNOTATION_CREATED_BY, Workspace
 
 CONTACTS_AMBIGUOUS = "ContactsAmbiguous"
 DUPLICATE_THRESHOLD = 80
@@ -85,8 +86,8 @@ def _tenant_input(tenant_id: str, facts: Mapping[str, Any]) -> tenant_matching.T
     )
 
 
-def _candidates(result: tenant_matching.TenantMatchResult) -> list[decisions.Candidate]:
-    return [decisions.Candidate(s.key, s.score, s.evidence) for s in result.suggestions]
+def _candidates(result: tenant_matching.TenantMatchResult) -> list[tenant_decisions.Candidate]:
+    return [tenant_decisions.Candidate(s.key, s.score, s.evidence) for s in result.suggestions]
 
 
 def decide(
@@ -97,13 +98,13 @@ def decide(
     facts: Mapping[str, Any],
     result: tenant_matching.TenantMatchResult,
     spec: MicrosoftConnectorSpec,
-) -> tuple[decisions.TenantOutcome, list[decisions.Candidate]]:
+) -> tuple[tenant_decisions.TenantOutcome, list[tenant_decisions.Candidate]]:
     """The outcome for one TenantMatch given this run's matching result."""
     live = ws.tenant_matches.get(name) or {}
     suggestions = _candidates(result)
     tm_spec = live.get("spec") or {}
     display = str(facts.get("displayName") or tenant_id)
-    duplicates: list[decisions.Candidate] = []
+    duplicates: list[tenant_decisions.Candidate] = []
     if tm_spec.get("decision") == "CreateOrganization":
         target = tm_spec.get("organizationName") or naming.organization_name(
             display, tenant_id=tenant_id
@@ -112,15 +113,15 @@ def decide(
         found = tenant_matching.near_duplicates(
             name=display, organizations=index, threshold=DUPLICATE_THRESHOLD
         )
-        duplicates = [decisions.Candidate(s.key, s.score, s.evidence) for s in found]
+        duplicates = [tenant_decisions.Candidate(s.key, s.score, s.evidence) for s in found]
         if target in ws.organizations and target not in {d.name for d in duplicates}:
-            duplicates.insert(0, decisions.Candidate(target, 100, ("name:exists",)))
+            duplicates.insert(0, tenant_decisions.Candidate(target, 100, ("name:exists",)))
         created_for_us = (ws.organizations.get(target) or {}).get("metadata", {}).get(
             "annotations", {}
         ).get(ANNOTATION_CREATED_BY) == name
         if created_for_us:
             duplicates = [d for d in duplicates if d.name != target]
-    outcome = decisions.resolve_tenant(
+    outcome = tenant_decisions.resolve_tenant(
         spec=tm_spec,
         live_status=live.get("status") or {},
         tenant_name=display,
@@ -135,7 +136,7 @@ def decide(
 
 
 async def apply_side_effects(
-    ws: Workspace, *, name: str, tenant_id: str, outcome: decisions.TenantOutcome
+    ws: Workspace, *, name: str, tenant_id: str, outcome: tenant_decisions.TenantOutcome
 ) -> None:
     """Create the Organization a decision asks for; undo a previous match that changed."""
     if outcome.create is not None and outcome.create not in ws.organizations:
@@ -158,7 +159,7 @@ async def apply_side_effects(
 
 async def unbind(ws: Workspace, *, tenant_id: str, organization: str, tenant_match: str) -> None:
     """Undo what matching `tenant_id` to `organization` caused."""
-    await devicematches.release_tenant(ws, tenant_id=tenant_id, now=ws.now)
+    await devicematch.release_tenant(ws, tenant_id=tenant_id, now=ws.now)
     await ws.load_contacts()
     for contact_name in ws.contacts.names("tenant", tenant_id):
         contact = ws.contacts[contact_name]
@@ -183,8 +184,8 @@ def desired_status(
     *,
     connector: str,
     facts: Mapping[str, Any],
-    outcome: decisions.TenantOutcome,
-    suggestions: Sequence[decisions.Candidate],
+    outcome: tenant_decisions.TenantOutcome,
+    suggestions: Sequence[tenant_decisions.Candidate],
     live_status: Mapping[str, Any],
     generation: int | None,
     synced: tuple[bool, str, str] | None,

@@ -20,8 +20,9 @@ from m365inventory.model import graph as g
 from m365inventory.model import resources
 from m365inventory.model.connector import RemovalPolicy
 from m365inventory.model.matches import MatchState
-from m365inventory.sync import bitlocker, conditions, devicematches, naming
-from m365inventory.sync.workspace import ANNOTATION_CREATED_BY, Workspace
+from m365inventory.sync.reconcile import bitlocker, devicematch
+from m365inventory.sync.rules import conditions, naming
+from m365inventory.sync.state.workspace import ANNOTATION_CREATED_BY, Workspace
 
 
 @dataclass
@@ -139,17 +140,17 @@ async def sync_devices(
     counts = DeviceCounts(total=len(listed))
     macs = await _ethernet_macs(ws, client=client, devices=listed, names=names, counts=counts)
     seen = [
-        devicematches.DeviceSeen(
+        devicematch.DeviceSeen(
             name=names[d.id],
             facts=device_facts(d, tenant_id=tenant_id, ethernet_mac=macs.get(d.id)),
         )
         for d in listed
     ]
-    matching = devicematches.match(ws, organization=organization, devices=seen)
+    matching = devicematch.match(ws, organization=organization, devices=seen)
     matched: list[bitlocker.MatchedDevice] = []
     azure_ids = {d.id: d.azure_ad_device_id for d in listed}
     for item in seen:
-        outcome = await devicematches.reconcile(
+        outcome = await devicematch.reconcile(
             ws,
             connector=connector,
             seen=item,

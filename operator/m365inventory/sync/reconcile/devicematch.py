@@ -19,9 +19,9 @@ from m365inventory.match import compare, normalise
 from m365inventory.match import devices as device_matching
 from m365inventory.model import resources
 from m365inventory.model.matches import DeviceDecision, MatchState
-from m365inventory.sync import conditions, device_decisions, naming
-from m365inventory.sync.plan import needs_decision
-from m365inventory.sync.workspace import ANNOTATION_CREATED_BY, Workspace, match_metadata
+from m365inventory.sync.rules import conditions, device_decisions, naming
+from m365inventory.sync.rules.plan import needs_decision
+from m365inventory.sync.state.workspace import ANNOTATION_CREATED_BY, Workspace, match_metadata
 
 AWAITING_DISCOVERY = "AwaitingDiscovery"
 TENANT_NOT_MATCHED = "TenantNotMatched"

@@ -17,8 +17,8 @@ from m365inventory.match import contacts as contact_matching
 from m365inventory.model import graph as g
 from m365inventory.model import resources
 from m365inventory.model.connector import RemovalPolicy
-from m365inventory.sync import conditions, facts, naming
-from m365inventory.sync.workspace import ANNOTATION_CREATED_BY, Workspace
+from m365inventory.sync.rules import conditions, facts, naming
+from m365inventory.sync.state.workspace import ANNOTATION_CREATED_BY, Workspace
 
 RULE_NAMES = {"alias": "Alias", "username": "Username", "name": "Name"}
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from m365inventory.model.matches import MatchedBy, MatchState, TenantDecision
-from m365inventory.sync import naming
+from m365inventory.sync.rules import naming
 
 # Decided condition reasons.
 APPLIED = "Applied"
