@@ -101,7 +101,12 @@ def test_one_failing_customer_tenant_does_not_fail_the_others(scenario: Scenario
     scenario.organization("northwind", "Northwind Traders Ltd")
     scenario.connector("msp")
     status = scenario.wait_synced("msp")
-    assert status["phase"] == "OK"
+    # Ready (the others synced) but Degraded, naming the failing customer: never a plain OK.
+    assert status["phase"] == "Degraded"
+    assert _condition(status, "Ready")["status"] == "True"
+    degraded = _condition(status, "Degraded")
+    assert degraded["status"] == "True"
+    assert f"{northwind} (ConsentMissing)" in degraded["message"]
     assert status["summary"]["tenants"] == 3
     assert status["summary"]["tenantsFailed"] == 1
     assert status["summary"]["errors"][0]["tenantId"] == northwind
@@ -130,3 +135,5 @@ def test_one_failing_customer_tenant_does_not_fail_the_others(scenario: Scenario
     fixed = scenario.request_sync("msp")
     assert fixed["summary"]["tenantsFailed"] == 0
     assert fixed["history"][0]["result"] == "Succeeded"
+    assert fixed["phase"] == "OK"
+    assert not any(c["type"] == "Degraded" for c in fixed["conditions"])

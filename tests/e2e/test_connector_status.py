@@ -13,6 +13,8 @@ import threading
 import time
 from typing import Any
 
+import pytest
+
 from e2e_harness import Scenario
 
 SYNC = {"contacts": True, "groups": True}
@@ -182,11 +184,14 @@ def test_a_status_that_cannot_be_written_backs_off(scenario: Scenario) -> None:
     assert status["phase"] == "OK"
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")
 def test_one_malformed_user_costs_only_itself(scenario: Scenario) -> None:
     contoso = scenario.customer("Contoso Ltd")
     tenant = scenario.sim.world.require_tenant(contoso)
     bad = tenant.users[0]
-    scenario.sim.world.update_user(contoso, bad.id, {"accountEnabled": "maybe"})
+    # What a Graph answer could carry that our model refuses (the simulator's own model
+    # validates assignments, so the value is planted beneath it).
+    object.__setattr__(bad, "account_enabled", "maybe")
     for name, display in (("contoso", "Contoso Ltd"), ("fabrikam", "Fabrikam Ltd")):
         scenario.organization(name, display)
     scenario.connector("msp", sync=SYNC)

@@ -29,6 +29,7 @@ def _device(scenario: Scenario, tenant_id: str, number: int, name: str) -> Manag
         ManagedDevice(
             id=f"0000000{number}-aaaa-4bbb-8ccc-{tenant_id[-12:]}",
             device_name=name,
+            azure_ad_device_id=f"0000000{number}-dddd-4eee-8fff-{tenant_id[-12:]}",
             serial_number=f"SN-{number}-{tenant_id[-4:]}",
             manufacturer="Dell Inc.",
             model="Latitude 7440",

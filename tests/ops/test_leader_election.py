@@ -125,6 +125,9 @@ def test_one_writer_through_rolling_update_kill_and_freeze(
     ops_cluster: ClusterAccess, home: str, simulator: Simulator, tmp_path: Path
 ) -> None:
     kube = ops_cluster
+    crds = Path(__file__).resolve().parents[2] / "crds"
+    kube.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(crds))
+    kube.kubectl("wait", "--for=condition=established", "--timeout=60s", "crd", "--all")
     watched = f"{home}-docs"
     kube.kubectl("create", "namespace", watched)
     replicas: list[Replica] = []

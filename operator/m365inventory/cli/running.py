@@ -40,6 +40,7 @@ def run(
     # are noise at the operator's default level.
     for noisy in ("httpx", "httpx2", "httpcore", "msal", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("kopf.objects").addFilter(quiet_successes)
     asyncio.run(
         kopf.operator(
             clusterwide=not namespaces,
@@ -52,6 +53,12 @@ def run(
             memo=kopf.Memo(metrics_port=metrics_port, election=election),
         )
     )
+
+
+def quiet_successes(record: logging.LogRecord) -> bool:
+    """Drop kopf's "Handler '…' succeeded." lines: every watch event of every object passes
+    through an event handler (the caches), and a cold sync makes tens of thousands."""
+    return not (record.levelno <= logging.INFO and str(record.msg).endswith("succeeded."))
 
 
 def election_settings(
