@@ -68,7 +68,12 @@ def test_deployment_is_locked_down() -> None:
         "--metrics-port=8080",
         "--liveness=http://0.0.0.0:8081/healthz",
     ]
-    assert "--peering=inv-m365-inventory-operator" in container["args"]
+    assert "--lease-name=inv-m365-inventory-operator" in container["args"]
+    assert "--lease-namespace=m365-system" in container["args"] or any(
+        a.startswith("--lease-namespace=") for a in container["args"]
+    )
+    env = {e["name"]: e.get("valueFrom") for e in container["env"]}
+    assert env["POD_NAME"] == {"fieldRef": {"fieldPath": "metadata.name"}}
     assert not any(a.startswith("--namespace") for a in container["args"])
 
 
@@ -84,21 +89,26 @@ def test_cluster_scope_rbac_is_least_privilege() -> None:
     assert ("", "namespaces", "delete") not in granted
     assert not [g for g in granted if g[0] == "rbac.authorization.k8s.io"]
     assert {r for g, r, _ in granted if g == resources.GROUP} >= KINDS
-    assert ("kopf.dev", "clusterkopfpeerings", "patch") in granted
-    assert not find(docs, "Role")
-    assert not find(docs, "RoleBinding")
-    (peering,) = find(docs, "ClusterKopfPeering")
-    assert peering["metadata"]["name"] == "inv-m365-inventory-operator"
+    assert not [g for g in granted if g[0] == "coordination.k8s.io"], "no cluster-wide Leases"
+    (election,) = find(docs, "Role")
+    assert rules_of(election) == [
+        ("coordination.k8s.io", "leases", "create"),
+        ("coordination.k8s.io", "leases", "get"),
+        ("coordination.k8s.io", "leases", "update"),
+    ]
+    assert election["rules"][1]["resourceNames"] == ["inv-m365-inventory-operator"]
+    (binding,) = find(docs, "RoleBinding")
+    assert binding["metadata"]["namespace"] == election["metadata"]["namespace"]
 
 
 def test_namespaces_scope_grants_only_the_listed_namespaces() -> None:
     docs = render(values={"watch": {"scope": "Namespaces", "namespaces": ["team-a", "team-b"]}})
-    roles = find(docs, "Role")
+    roles = [r for r in find(docs, "Role") if not r["metadata"]["name"].endswith("-election")]
     assert sorted(r["metadata"]["namespace"] for r in roles) == ["team-a", "team-b"]
-    assert sorted(b["metadata"]["namespace"] for b in find(docs, "RoleBinding")) == [
-        "team-a",
-        "team-b",
+    bindings = [
+        b for b in find(docs, "RoleBinding") if not b["metadata"]["name"].endswith("-election")
     ]
+    assert sorted(b["metadata"]["namespace"] for b in bindings) == ["team-a", "team-b"]
     (cluster_role,) = find(docs, "ClusterRole")
     # Cluster-wide, only reads of CRDs and namespace names (kopf's discovery).
     assert rules_of(cluster_role) == [
@@ -109,11 +119,7 @@ def test_namespaces_scope_grants_only_the_listed_namespaces() -> None:
         ]
         for verb in ("get", "list", "watch")
     ]
-    assert ("kopf.dev", "kopfpeerings", "patch") in rules_of(roles[0])
-    assert sorted(p["metadata"]["namespace"] for p in find(docs, "KopfPeering")) == [
-        "team-a",
-        "team-b",
-    ]
+    assert not [g for g in rules_of(roles[0]) if g[0] == "coordination.k8s.io"]
     (deployment,) = find(docs, "Deployment")
     args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
     assert [a for a in args if a.startswith("--namespace")] == [
@@ -130,31 +136,26 @@ def test_optional_objects_render_only_when_enabled() -> None:
         "ClusterRoleBinding",
         "Service",
         "Deployment",
-        "ClusterKopfPeering",
+        "Role",
+        "RoleBinding",
     }
     full = {d["kind"] for d in render(values=EVERYTHING)}
     assert full == plain | {"ServiceMonitor", "PrometheusRule", "NetworkPolicy"}
-    single = render(values={"replicaCount": 1, "peering": {"enabled": False}})
-    assert not find(single, "ClusterKopfPeering")
+    single = render(values={"replicaCount": 1})
     (deployment,) = find(single, "Deployment")
-    assert not [
-        a
-        for a in deployment["spec"]["template"]["spec"]["containers"][0]["args"]
-        if a.startswith("--peering")
-    ]
+    assert deployment["spec"]["replicas"] == 1
 
 
-def test_chart_ships_the_crds_including_kopf_peering() -> None:
+def test_chart_ships_the_crds_and_nothing_of_kopf_peering() -> None:
     docs = render(include_crds=True)
     names = {d["metadata"]["name"] for d in find(docs, "CustomResourceDefinition")}
-    assert {f"{kind}.{resources.GROUP}" for kind in KINDS} <= names
-    assert {"kopfpeerings.kopf.dev", "clusterkopfpeerings.kopf.dev"} <= names
+    assert {f"{kind}.{resources.GROUP}" for kind in KINDS} == names
 
 
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"replicaCount": 3, "peering": {"enabled": False}}, "value must be true"),
+        ({"leaderElection": {"leaseDuration": 0}}, "exclusiveMinimum"),
         ({"watch": {"scope": "Namespaces", "namespaces": []}}, "minItems"),
         ({"watch": {"scope": "Everywhere"}}, "value must be one of"),
         ({"metrics": {"port": 0}}, "minimum"),

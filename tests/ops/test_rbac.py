@@ -1,7 +1,7 @@
 """RBAC proven, not assumed: the operator runs as the chart's ServiceAccount, with exactly the
 chart's Roles, through a full sync and a decision; then everything outside its job is denied.
 
-The ServiceAccount, Roles, bindings and peering objects come from `helm template`; the
+The ServiceAccount, Roles and bindings come from `helm template`; the
 Deployment cannot run (the test control plane has no nodes), so its container args are run as
 a local process with the ServiceAccount's token.
 """
@@ -42,7 +42,7 @@ class Installed:
 
     kube: ClusterAccess
     scope: str
-    peering: str
+    lease: str
     home: str
     watched: str
     other: str
@@ -116,9 +116,7 @@ def install(kube: ClusterAccess, tmp_path: Path, *, scope: str) -> Iterator[Inst
         yield Installed(
             kube=kube,
             scope=scope,
-            peering=(find(docs, "KopfPeering") or find(docs, "ClusterKopfPeering"))[0]["metadata"][
-                "name"
-            ],
+            lease=next(a.split("=", 1)[1] for a in args if a.startswith("--lease-name=")),
             home=home,
             watched=watched,
             other=other,
@@ -131,7 +129,7 @@ def install(kube: ClusterAccess, tmp_path: Path, *, scope: str) -> Iterator[Inst
         operator.stop()
         kube.kubectl(
             "delete",
-            "clusterrole,clusterrolebinding,clusterkopfpeering",
+            "clusterrole,clusterrolebinding",
             "-l",
             f"app.kubernetes.io/instance={release}",
             "--ignore-not-found",
@@ -218,12 +216,14 @@ def test_operator_syncs_as_its_service_account_and_nothing_more(
     log = op.operator.log_text()
     assert "forbidden" not in log.lower(), op.operator.log_tail(80)
     assert " 403" not in log, op.operator.log_tail(80)
-    # kopf keeps its peering record with the RBAC the chart grants for it.
-    kind = "kopfpeering" if op.scope == "Namespaces" else "clusterkopfpeering"
-    peering = json.loads(
-        op.kube.kubectl("get", kind, op.peering, "-n", op.watched, "-o", "json").stdout
+    # It leads through the Lease the chart grants it, in its own namespace only.
+    lease = json.loads(
+        op.kube.kubectl("get", "lease", op.lease, "-n", op.home, "-o", "json").stdout
     )
-    assert peering.get("status"), peering
+    assert lease["spec"]["holderIdentity"], lease
+    assert op.can_i("update", f"lease/{op.lease}", "-n", op.home) == "yes"
+    assert op.can_i("update", "lease/someone-else", "-n", op.home) == "no"
+    assert op.can_i("create", "leases", "-n", op.watched) == "no"
 
     # Everything outside its job is refused: asked (can-i) and tried for real.
     can = op.can_i

@@ -33,10 +33,6 @@ app.kubernetes.io/part-of: m365-inventory-operator
 {{- end -}}
 {{- end -}}
 
-{{- define "m365inv.peeringName" -}}
-{{- default (include "m365inv.fullname" .) .Values.peering.name -}}
-{{- end -}}
-
 {{- define "m365inv.namespaced" -}}
 {{- if eq .Values.watch.scope "Namespaces" -}}true{{- end -}}
 {{- end -}}
@@ -44,8 +40,7 @@ app.kubernetes.io/part-of: m365-inventory-operator
 {{/*
 What the operator does in a namespace it serves: read and write its six kinds and their
 status, read the connectors' Secrets and write BitLocker key Secrets (get/create/patch; no
-list, so it cannot enumerate Secrets it is not pointed at), post Events, and keep the kopf
-peering record (namespaced scope only).
+list, so it cannot enumerate Secrets it is not pointed at), post Events.
 */}}
 {{- define "m365inv.operatorRules" -}}
 - apiGroups: [m365.inventory.dev]
@@ -69,9 +64,4 @@ peering record (namespaced scope only).
 - apiGroups: [""]
   resources: [events]
   verbs: [create]
-{{- if and .Values.peering.enabled (include "m365inv.namespaced" .) }}
-- apiGroups: [kopf.dev]
-  resources: [kopfpeerings]
-  verbs: [get, list, watch, patch]
-{{- end }}
 {{- end -}}
