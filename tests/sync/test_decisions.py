@@ -142,3 +142,22 @@ def test_create_organization_with_an_existing_name_matches_without_creating() ->
 def test_removing_the_decision_reverts_a_manual_match() -> None:
     outcome = resolve({}, {"state": "Matched", "organization": "contoso", "matchedBy": "Manual"})
     assert (outcome.state, outcome.organization) == (MatchState.UNMATCHED, None)
+
+
+def test_an_organization_created_under_the_name_before_transliteration_stays() -> None:
+    outcome = decisions.resolve_tenant(
+        spec={"decision": "CreateOrganization"},
+        live_status={"state": "Matched", "organization": "unicde", "matchedBy": "Created"},
+        tenant_name="Ünïcødé",
+        tenant_id="c08a58d7-5694-4a7a-852e-704d607a4732",
+        exact=None,
+        suggestions=[],
+        organizations=frozenset({"unicde"}),
+        duplicates_of=[],
+        auto_accept_score=None,
+    )
+    assert (outcome.state, outcome.organization, outcome.create) == (
+        MatchState.MATCHED,
+        "unicde",
+        None,
+    )

@@ -133,14 +133,20 @@ def resolve_tenant(
         target = spec.get("organizationName") or naming.organization_name(
             tenant_name, tenant_id=tenant_id
         )
-        if live_org == target and live_by == MatchedBy.CREATED:
+        # An Organization created under the name of versions before transliteration stays.
+        created_as = {target} | (
+            set()
+            if spec.get("organizationName")
+            else {naming.organization_name(tenant_name, tenant_id=tenant_id, legacy=True)}
+        )
+        if live_org in created_as and live_by == MatchedBy.CREATED:
             return TenantOutcome(
                 MatchState.MATCHED,
-                target,
+                live_org,
                 MatchedBy.CREATED,
                 True,
                 APPLIED,
-                f"created and matched to {target}",  # as when created: no rewrite next run
+                f"created and matched to {live_org}",  # as when created: no rewrite next run
             )
         others = tuple(d for d in duplicates_of if d.name != target or target in organizations)
         if others and not spec.get("force"):
