@@ -53,6 +53,14 @@ def test_no_decision_and_only_suggestions_waits_for_a_person() -> None:
     assert "fabrikam-group (88)" in outcome.message
 
 
+def test_a_same_name_but_for_the_legal_form_waits_and_says_why() -> None:
+    same = [Candidate("fabrikam", 100, ("legal-form", "name:100"))]
+    outcome = resolve(suggestions=same)
+    assert outcome.state == MatchState.UNMATCHED
+    assert outcome.reason == decisions.AWAITING
+    assert "fabrikam (100, the same name but for the legal form)" in outcome.message
+
+
 def test_no_decision_no_suggestion_says_what_to_do() -> None:
     outcome = resolve(suggestions=[])
     assert outcome.state == MatchState.UNMATCHED

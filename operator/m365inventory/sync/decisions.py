@@ -193,15 +193,30 @@ def resolve_tenant(
                 f"suggestion {best.name} scored {best.score} >= autoAcceptScore",
             )
     if suggestions:
+        best = suggestions[0]
         return _unmatched(
             AWAITING,
-            f"suggested {suggestions[0].name} ({suggestions[0].score}): set "
+            f"suggested {best.name} ({best.score}{_equivalence_note(best.evidence)}): set "
             "spec.decision to AcceptSuggestion, MatchTo, CreateOrganization or Ignore",
         )
     return _unmatched(
         AWAITING,
         "no similar Organization: set spec.decision to CreateOrganization, MatchTo or Ignore",
     )
+
+
+EQUIVALENCE_NOTES = {
+    "legal-form": "the same name but for the legal form",
+    "transliteration": "the same name but for accents or transliteration",
+    "legal-form+transliteration": "the same name but for the legal form and transliteration",
+}
+"""Suggestion evidence of names that are one name up to legal form or spelling: never matched
+automatically (two customers "X Inc" and "X GmbH" exist), so the message says why it waits."""
+
+
+def _equivalence_note(evidence: Sequence[str]) -> str:
+    notes = [EQUIVALENCE_NOTES[item] for item in evidence if item in EQUIVALENCE_NOTES]
+    return f", {notes[0]}" if notes else ""
 
 
 def _keep_fields(
