@@ -157,8 +157,6 @@ def permissions(
     `m365-inventory permissions --connector connector.yaml`,
     `m365-inventory permissions --feature partner --feature intuneDevices -o manifest`.
     """
-    from rich.console import Console
-
     from m365inventory.cli import permissions as perms
 
     try:
@@ -176,7 +174,7 @@ def permissions(
         )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
-    Console(highlight=False).print(shown, markup=False, soft_wrap=True)
+    perms.print_report(shown)
 
 
 @app.command()
