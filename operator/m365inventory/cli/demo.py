@@ -31,13 +31,14 @@ from typing import Any
 import yaml
 from rich.console import Console
 
-from m365inventory.cli import crds, simulating
+from m365inventory.cli import crds
 from m365inventory.model import resources
+from m365inventory.simulator import foreground
 
 NAMESPACE = "m365-demo"
 CONNECTOR = "msp"
 SIMULATOR_PORT = 18443
-WORLD = simulating.WorldShape(seed=7, tenants=3, users=10, groups=2, devices=3)
+WORLD = foreground.WorldShape(seed=7, tenants=3, users=10, groups=2, devices=3)
 """The sample MSP: Sim MSP Partners with Contoso, Fabrikam and Northwind Traders."""
 CA_SECRET = "simulator-ca"  # noqa: S105 - the name of a Secret, not a secret
 CLIENT_SECRET = "graph"  # noqa: S105 - the name of a Secret, not a secret
@@ -274,10 +275,10 @@ def _run(
     if port and not _port_is_free(port):
         out.print(f"      port {port} is taken; the simulator gets another one")
         port = _free_port()
-    world = simulating.build_world(shape=WORLD, fixture=None)
+    world = foreground.build_world(shape=WORLD, fixture=None)
     sim = Simulator(world, port=port, state_dir=workdir / "simulator")
     stack.enter_context(sim)
-    simulating.write_connection_file(sim, directory=workdir / "simulator")
+    foreground.write_connection_file(sim, directory=workdir / "simulator")
     customers = ", ".join(t.display_name for t in world.tenants if t is not world.partner_tenant)
     out.print(f"[bold]2/6[/] Graph simulator at {sim.base_url}: Sim MSP Partners with {customers}")
     check_stop()
