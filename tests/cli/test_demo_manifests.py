@@ -106,10 +106,16 @@ def test_next_steps_name_the_tenant_matches_to_decide() -> None:
     assert (suggested, unmatched) == ("msp-b", "msp-c")
     steps = "\n".join(
         demo.next_steps(
-            kubeconfig=Path("/k"), namespace="ns", suggested=suggested, unmatched=unmatched
+            kubeconfig=Path("/k"),
+            namespace="ns",
+            suggested=suggested,
+            unmatched=unmatched,
+            kubectl=Path("/opt/k 8s/kubectl.1.33"),
         )
     )
     assert "export KUBECONFIG=/k" in steps
+    # The steps use the kubectl the demo runs, not whichever is first on the reader's PATH.
+    assert "alias kubectl='/opt/k 8s/kubectl.1.33'" in steps
     assert "patch tenantmatch msp-b" in steps
     assert '"decision":"AcceptSuggestion"' in steps
     assert "patch tenantmatch msp-c" in steps

@@ -15,6 +15,7 @@ import contextlib
 import copy
 import json
 import os
+import shlex
 import shutil
 import signal
 import sys
@@ -100,12 +101,23 @@ def first_sync_done(body: dict[str, Any]) -> bool:
 
 
 def next_steps(
-    *, kubeconfig: Path, namespace: str, suggested: str | None, unmatched: str | None
+    *,
+    kubeconfig: Path,
+    namespace: str,
+    suggested: str | None,
+    unmatched: str | None,
+    kubectl: Path,
 ) -> list[str]:
-    """What to try next, as commands to paste into another terminal."""
+    """What to try next, as commands to paste into another terminal.
+
+    `kubectl` is the one the demo itself runs (the project's pinned kubectl, matching the
+    local server's version): the steps alias it, so that they do not depend on whichever
+    kubectl is first on the reader's PATH.
+    """
     tm = suggested or "<tenantmatch>"
     steps = [
-        f"export KUBECONFIG={kubeconfig}",
+        f"export KUBECONFIG={shlex.quote(str(kubeconfig))}",
+        f"alias kubectl={shlex.quote(str(kubectl))}  # the kubectl the demo uses (M365_KUBECTL)",
         "",
         "# Accept the suggestion for the tenant that resembles an Organization:",
         f"kubectl -n {namespace} patch tenantmatch {tm} --type merge "
@@ -353,7 +365,11 @@ def _run(
     suggested, unmatched = pick_examples(matches["items"])
     out.print("[bold]Try next[/] (in another terminal):")
     steps = next_steps(
-        kubeconfig=kubeconfig, namespace=options.namespace, suggested=suggested, unmatched=unmatched
+        kubeconfig=kubeconfig,
+        namespace=options.namespace,
+        suggested=suggested,
+        unmatched=unmatched,
+        kubectl=kubectl.executable,
     )
     out.print("\n".join(f"  {line}" for line in steps), markup=False)
     ok = status.get("phase") == "OK"
