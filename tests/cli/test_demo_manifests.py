@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from m365inventory.cli import demo, simulating
+from m365inventory.cli import demo
 from m365inventory.model.connector import MicrosoftConnectorSpec
 from m365inventory.model.inventory import OrganizationSpec
-from m365inventory.simulator import credentials
+from m365inventory.simulator import credentials, foreground
 
 
 def examples() -> list[dict[str, Any]]:
@@ -26,7 +26,7 @@ def test_examples_are_a_valid_connector_and_organizations() -> None:
 
 
 def test_example_connector_names_the_sample_msp_of_the_simulator() -> None:
-    world = simulating.build_world(shape=demo.WORLD, fixture=None)
+    world = foreground.build_world(shape=demo.WORLD, fixture=None)
     info = credentials(world)
     [connector] = [doc for doc in examples() if doc["kind"] == "MicrosoftConnector"]
     assert connector["metadata"]["name"] == demo.CONNECTOR
@@ -40,7 +40,7 @@ def test_example_connector_names_the_sample_msp_of_the_simulator() -> None:
 
 
 def test_example_organizations_give_one_exact_match_one_suggestion_and_one_without() -> None:
-    world = simulating.build_world(shape=demo.WORLD, fixture=None)
+    world = foreground.build_world(shape=demo.WORLD, fixture=None)
     customers = {t.display_name: t for t in world.tenants if t is not world.partner_tenant}
     assert set(customers) == {"Contoso Ltd", "Fabrikam Ltd", "Northwind Traders Ltd"}
     organizations = {
@@ -106,10 +106,16 @@ def test_next_steps_name_the_tenant_matches_to_decide() -> None:
     assert (suggested, unmatched) == ("msp-b", "msp-c")
     steps = "\n".join(
         demo.next_steps(
-            kubeconfig=Path("/k"), namespace="ns", suggested=suggested, unmatched=unmatched
+            kubeconfig=Path("/k"),
+            namespace="ns",
+            suggested=suggested,
+            unmatched=unmatched,
+            kubectl=Path("/opt/k 8s/kubectl.1.33"),
         )
     )
     assert "export KUBECONFIG=/k" in steps
+    # The steps use the kubectl the demo runs, not whichever is first on the reader's PATH.
+    assert "alias kubectl='/opt/k 8s/kubectl.1.33'" in steps
     assert "patch tenantmatch msp-b" in steps
     assert '"decision":"AcceptSuggestion"' in steps
     assert "patch tenantmatch msp-c" in steps

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,31 @@ def test_command_refuses_an_unknown_feature() -> None:
     done = run_cli("permissions", "--feature", "teams")
     assert done.returncode == 2
     assert "unknown feature" in done.stderr
+
+
+def test_piped_table_never_cuts_a_permission_name_or_app_role_id() -> None:
+    # As a pipe (`| less`, `> file`, CI logs): no terminal, no COLUMNS, so rich assumes 80.
+    manifest = ROOT / "examples" / "connector-partner-gdap.yaml"
+    env = {k: v for k, v in os.environ.items() if k not in {"COLUMNS", "LINES", "FORCE_COLOR"}}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from m365inventory.cli.main import app; app()",
+            "permissions",
+            "--connector",
+            str(manifest),
+        ],
+        capture_output=True,  # stdout is a pipe, as in `| less` or `> file`
+        text=True,
+        check=False,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    found = perms.grants(features=perms.features_of_manifest(manifest.read_text()))
+    assert any(len(g.permission) > 30 for g in found)  # the case that used to be cut
+    rows = [line for line in done.stdout.splitlines() if "│" in line]
+    for grant in found:
+        assert any(grant.permission in row and grant.app_role_id in row for row in rows), grant
+    assert "…" not in done.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -51,6 +52,7 @@ def test_demo_runs_to_the_first_sync_and_shows_synced_objects(tmp_path: Path) ->
     assert "@contoso.com" in out  # contacts of the matched tenant
     assert "Try next" in out
     assert '"decision":"AcceptSuggestion"' in out
+    assert f"alias kubectl={shlex.quote(str(find_kubectl()))}" in out  # not PATH's kubectl
     # The client secret stays in the Secret and the 0600 credentials file, off the terminal.
     secret = (workdir / "simulator" / "credentials.json").read_text()
     assert '"clientSecret"' in secret

@@ -44,6 +44,45 @@ def test_legal_suffix_only_dropped_at_the_end() -> None:
     assert normalise.organization_name("Inc Magazine Ltd") == "inc magazine"
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Contoso, Inc.", "contoso inc"),
+        ("  CONTOSO   inc ", "contoso inc"),
+        ("Müller GmbH", "müller gmbh"),
+        ("Mu\u0308ller", "müller"),  # decomposed ü: the same letter
+        ("S.A. O'Brien & Co", "sa obrien co"),
+        ("株式会社 Contoso", "株式会社 contoso"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_literal_name_folds_only_case_whitespace_and_punctuation(
+    raw: str | None, expected: str
+) -> None:
+    assert normalise.literal_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "kind"),
+    [
+        ("Contoso, Inc.", "CONTOSO INC", "literal"),
+        ("Contoso Inc", "Contoso GmbH", "legal-form"),
+        ("Fabrikam GmbH & Co. KG", "Fabrikam", "legal-form"),
+        ("Zoë Café", "Zoe Cafe", "transliteration"),
+        ("Łódź Ørsted AG", "Lodz Orsted", "legal-form+transliteration"),
+        ("Contoso", "Contoso Europe", None),
+        ("Contoso", None, None),
+        ("", "", None),
+    ],
+)
+def test_name_equivalence_names_the_step_needed(
+    first: str | None, second: str | None, kind: str | None
+) -> None:
+    assert normalise.name_equivalence(first, second) == kind
+    assert normalise.name_equivalence(second, first) == kind
+
+
 def test_sorted_words_makes_word_order_irrelevant() -> None:
     first = normalise.sorted_words(normalise.organization_name("Pharma Contoso"))
     second = normalise.sorted_words(normalise.organization_name("Contoso Pharma Ltd"))
@@ -203,6 +242,8 @@ def test_person_name_needs_both_parts() -> None:
 def test_every_normaliser_accepts_anything(value: str | None) -> None:
     assert isinstance(normalise.fold(value), str)
     assert isinstance(normalise.organization_name(value), str)
+    assert isinstance(normalise.literal_name(value), str)
+    assert normalise.name_equivalence(value, value) in {None, "literal"}
     assert normalise.email(value) is None or "@" in str(normalise.email(value))
     assert normalise.proxy_address(value) is None or "@" in str(normalise.proxy_address(value))
     assert isinstance(normalise.is_placeholder_serial(value), bool)

@@ -20,11 +20,45 @@ def match_one(
     return tenants.match_tenants(tenants=[tenant], organizations=organizations, **kwargs)[tenant.id]
 
 
-def test_normalised_name_equality_matches_automatically() -> None:
-    result = match_one(Tenant(id="t1", display_name="CONTOSO, Inc."))
+@pytest.mark.parametrize("name", ["CONTOSO LTD", "contoso  ltd", "Contoso, Ltd.", " Contoso-Ltd "])
+def test_names_equal_after_case_whitespace_and_punctuation_folding_match_automatically(
+    name: str,
+) -> None:
+    result = match_one(Tenant(id="t1", display_name=name))
     assert result.exact == "contoso"
     assert result.reason == "name"
     assert result.suggestions == ()
+
+
+@pytest.mark.parametrize(
+    ("tenant_name", "org_name", "evidence"),
+    [
+        ("Contoso Inc", "Contoso GmbH", "legal-form"),
+        ("CONTOSO, Inc.", "Contoso Ltd", "legal-form"),
+        ("Contoso", "Contoso Ltd", "legal-form"),
+        ("Smith & Sons", "Smith and Sons", "legal-form"),
+        ("Müller Bau", "Muller Bau", "transliteration"),
+        ("Søren Ørsted", "Soren Orsted", "transliteration"),
+        ("Müller Bau GmbH", "Muller Bau", "legal-form+transliteration"),
+    ],
+)
+def test_names_equal_only_up_to_legal_form_or_transliteration_are_suggestions(
+    tenant_name: str, org_name: str, evidence: str
+) -> None:
+    org = Organization(key="org", name=org_name)
+    result = match_one(Tenant(id="t1", display_name=tenant_name), (org,))
+    assert (result.exact, result.reason) == (None, None)
+    assert [(s.key, s.score, s.evidence) for s in result.suggestions] == [
+        ("org", 100, (evidence, "name:100"))
+    ]
+
+
+def test_x_inc_and_x_gmbh_are_never_merged_even_with_a_shared_domain() -> None:
+    org = Organization(key="x-gmbh", name="X GmbH", domains=("x.example",))
+    tenant = Tenant(id="t1", display_name="X Inc", verified_domains=("x.example",))
+    result = match_one(tenant, (org,))
+    assert result.exact is None
+    assert result.suggestions[0].evidence == ("domain:x.example", "legal-form", "name:100")
 
 
 def test_existing_binding_wins_over_name() -> None:
@@ -91,8 +125,18 @@ def test_domain_breaks_a_score_tie_between_equal_names() -> None:
         Organization(key="a", name="Contoso"),
         Organization(key="b", name="Contoso Ltd", domains=("contoso.com",)),
     )
-    result = match_one(Tenant(id="t1", display_name="Contoso", default_domain="contoso.com"), twins)
+    tenant = Tenant(id="t1", display_name="Contoso Inc", default_domain="contoso.com")
+    result = match_one(tenant, twins)
     assert [s.key for s in result.suggestions] == ["b", "a"]
+
+
+def test_a_literally_equal_name_matches_even_beside_a_legal_form_twin() -> None:
+    twins = (
+        Organization(key="a", name="Contoso"),
+        Organization(key="b", name="Contoso Ltd", domains=("contoso.com",)),
+    )
+    tenant = Tenant(id="t1", display_name="CONTOSO", default_domain="contoso.com")
+    assert (match_one(tenant, twins).exact, match_one(tenant, twins).reason) == ("a", "name")
 
 
 def test_suggestions_below_min_score_are_dropped_and_limit_applies() -> None:
@@ -212,7 +256,7 @@ def test_tenant_bound_to_two_organizations_is_left_to_a_person() -> None:
     assert [(s.key, s.score, s.evidence[0]) for s in result.suggestions] == [
         ("a", 100, "bound"),
         ("b", 100, "bound"),
-        ("contoso", 100, "name:100"),
+        ("contoso", 100, "legal-form"),  # "Contoso" vs "Contoso Ltd"
     ]
 
 

@@ -9,7 +9,13 @@ from pathlib import Path
 import pydantic
 import pytest
 
-from m365inventory.simulator import dump_world, generate_world, load_world, write_world
+from m365inventory.simulator import (
+    FixtureError,
+    dump_world,
+    generate_world,
+    load_world,
+    write_world,
+)
 from m365inventory.simulator.generator import PLACEHOLDER_SERIALS
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "simulator" / "world.yaml"
@@ -75,8 +81,30 @@ def test_fixture_round_trip(tmp_path: Path) -> None:
 def test_bad_fixture_names_the_field(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("tenants:\n  - id: t1\n    displayName: X\n    users:\n      - id: u1\n")
-    with pytest.raises(pydantic.ValidationError, match="userPrincipalName"):
+    with pytest.raises(FixtureError, match="userPrincipalName") as raised:
         load_world(path)
+    assert raised.value.problems == (
+        f"{path}:5: tenants[0].users[0].userPrincipalName: Field required",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("w.yaml", "tenants:\n  - id: t1\n    displayName: [\n", ":4: "),
+        ("w.json", '{"tenants": [\n  {"id": "t1",\n   "displayNme": "X"}]}', ":3: tenants[0]."),
+        ("w.json", '{"tenants": [\n  {"id": "t1",,\n', ":2: "),
+    ],
+)
+def test_fixture_problems_name_the_line(
+    tmp_path: Path, name: str, text: str, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(FixtureError) as raised:
+        load_world(path)
+    problems = raised.value.problems
+    assert any(problem.startswith(f"{path}{expected}") for problem in problems), problems
 
 
 def test_mutations_bump_delta_state_and_validate() -> None:

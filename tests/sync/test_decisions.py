@@ -53,6 +53,14 @@ def test_no_decision_and_only_suggestions_waits_for_a_person() -> None:
     assert "fabrikam-group (88)" in outcome.message
 
 
+def test_a_same_name_but_for_the_legal_form_waits_and_says_why() -> None:
+    same = [Candidate("fabrikam", 100, ("legal-form", "name:100"))]
+    outcome = resolve(suggestions=same)
+    assert outcome.state == MatchState.UNMATCHED
+    assert outcome.reason == tenant_decisions.AWAITING
+    assert "fabrikam (100, the same name but for the legal form)" in outcome.message
+
+
 def test_no_decision_no_suggestion_says_what_to_do() -> None:
     outcome = resolve(suggestions=[])
     assert outcome.state == MatchState.UNMATCHED
@@ -142,3 +150,22 @@ def test_create_organization_with_an_existing_name_matches_without_creating() ->
 def test_removing_the_decision_reverts_a_manual_match() -> None:
     outcome = resolve({}, {"state": "Matched", "organization": "contoso", "matchedBy": "Manual"})
     assert (outcome.state, outcome.organization) == (MatchState.UNMATCHED, None)
+
+
+def test_an_organization_created_under_the_name_before_transliteration_stays() -> None:
+    outcome = tenant_decisions.resolve_tenant(
+        spec={"decision": "CreateOrganization"},
+        live_status={"state": "Matched", "organization": "unicde", "matchedBy": "Created"},
+        tenant_name="Ünïcødé",
+        tenant_id="c08a58d7-5694-4a7a-852e-704d607a4732",
+        exact=None,
+        suggestions=[],
+        organizations=frozenset({"unicde"}),
+        duplicates_of=[],
+        auto_accept_score=None,
+    )
+    assert (outcome.state, outcome.organization, outcome.create) == (
+        MatchState.MATCHED,
+        "unicde",
+        None,
+    )

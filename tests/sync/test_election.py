@@ -13,9 +13,9 @@ from m365inventory.sync.engine.election import LeaderElector
 from m365inventory.sync.rules.leadership import Timings
 
 FAST = Timings(
-    lease_duration=timedelta(seconds=0.6),
-    renew_deadline=timedelta(seconds=0.4),
-    retry_period=timedelta(seconds=0.05),
+    lease_duration=timedelta(seconds=3),
+    renew_deadline=timedelta(seconds=2),
+    retry_period=timedelta(seconds=0.1),
 )
 
 
@@ -76,13 +76,13 @@ async def test_one_leads_the_other_waits_and_takes_over_after_a_release() -> Non
     a.start()
     await until(lambda: a.leading)
     b.start()
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(1)
     assert not b.leading
     assert log == ["a started"]
     await a.stop()
     assert leases.record is not None
     assert leases.record.holder is None, "released on stop"
-    await until(lambda: b.leading, within=0.5)  # well within the lease duration
+    await until(lambda: b.leading, within=1.5)  # well within the 3 s lease duration
     assert log == ["a started", "a stopped", "b started"]
     assert leases.record is not None
     assert leases.record.transitions == 1
@@ -96,12 +96,12 @@ async def test_a_leader_that_cannot_renew_is_fenced_before_the_lease_expires() -
     await until(lambda: a.leading)
     leases.refuse = True
     cut = asyncio.get_running_loop().time()
-    await until(lambda: not a.leading, within=2)
+    await until(lambda: not a.leading, within=5)
     fenced_after = asyncio.get_running_loop().time() - cut
     assert fenced_after < FAST.lease_duration.total_seconds()
-    await until(lambda: log == ["a started", "a stopped"], within=2)
+    await until(lambda: log == ["a started", "a stopped"], within=5)
     leases.refuse = False
-    await until(lambda: a.leading, within=2)
+    await until(lambda: a.leading, within=5)
     await a.stop()
 
 
@@ -117,5 +117,5 @@ async def test_a_standby_takes_an_abandoned_lease_only_after_the_duration() -> N
     b.start()
     await asyncio.sleep(FAST.lease_duration.total_seconds() * 0.5)
     assert not b.leading
-    await until(lambda: b.leading, within=2)
+    await until(lambda: b.leading, within=5)
     await b.stop()

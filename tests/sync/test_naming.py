@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -41,7 +42,7 @@ def test_label_values_are_valid(text: str) -> None:
 def test_hostile_examples() -> None:
     assert naming.slug("Zoë Ålander") == "zoe-alander"
     assert naming.slug("🚀🚀") == ""
-    assert naming.slug("מיכל כהן") == ""
+    assert naming.slug("מיכל כהן") == "mykhl-khhn"
     assert naming.organization_name("🚀", tenant_id=GUID).startswith("tenant-")
     assert naming.slug("key: value\n- [x]") == "key-value-x"
     long = naming.contact_name(organization="o", display_name="a" * 10_000, user_id="u")
@@ -51,3 +52,48 @@ def test_hostile_examples() -> None:
 def test_match_names_are_documented_and_deterministic() -> None:
     assert naming.tenant_match_name(connector="msp", tenant_id=GUID.upper()) == f"msp-{GUID}"
     assert naming.label_value(GUID) == GUID
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ünïcødé", "unicode"),
+        ("Søren Ørsted", "soren-orsted"),
+        ("Straße", "strasse"),
+        ("Æbleø Łódź", "aebleo-lodz"),
+        ("Þórður", "thordur"),
+        ("Дмитрий Иванов", "dmitriy-ivanov"),
+        ("Zoë Ålander", "zoe-alander"),
+        ("Zoe\u0308", "zoe"),  # a decomposed ë is the same letter
+        ("Café 🚀 Bar", "cafe-bar"),  # emoji separate words, never ":rocket:"
+        ("\uff21\uff22\uff23", "abc"),  # full-width letters
+    ],
+)
+def test_letters_are_transliterated_before_anything_is_dropped(text: str, expected: str) -> None:
+    assert naming.slug(text) == expected
+
+
+def test_created_names_read_the_transliteration() -> None:
+    assert naming.organization_name("Ünïcødé GmbH", tenant_id=GUID) == "unicode-gmbh"
+    assert naming.contact_name(organization="o", display_name="Jørgen Weiß", user_id="u") == (
+        f"o-jorgen-weiss-{naming.digest('u', length=8)}"
+    )
+    assert naming.organization_name("Ünïcødé GmbH", tenant_id=GUID, legacy=True) == "unicde-gmbh"
+
+
+def test_ascii_names_are_unchanged_by_transliteration() -> None:
+    for text in ("Contoso Ltd", "key: value\n- [x]", "A" * 300, "Zoe Alander 2"):
+        assert naming.slug(text) == naming.legacy_slug(text)
+
+
+@given(st.text(max_size=300))
+def test_slugs_are_dns_labels_and_deterministic(text: str) -> None:
+    value = naming.slug(text)
+    assert value == "" or DNS.match(value)
+    assert len(value) <= 40
+    assert value == naming.slug(text)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=300))
+def test_only_names_with_non_ascii_change(text: str) -> None:
+    assert naming.slug(text) == naming.legacy_slug(text)

@@ -15,6 +15,7 @@ import contextlib
 import copy
 import json
 import os
+import shlex
 import shutil
 import signal
 import sys
@@ -31,13 +32,14 @@ from typing import Any
 import yaml
 from rich.console import Console
 
-from m365inventory.cli import crds, simulating
+from m365inventory.cli import crds
 from m365inventory.model import resources
+from m365inventory.simulator import foreground
 
 NAMESPACE = "m365-demo"
 CONNECTOR = "msp"
 SIMULATOR_PORT = 18443
-WORLD = simulating.WorldShape(seed=7, tenants=3, users=10, groups=2, devices=3)
+WORLD = foreground.WorldShape(seed=7, tenants=3, users=10, groups=2, devices=3)
 """The sample MSP: Sim MSP Partners with Contoso, Fabrikam and Northwind Traders."""
 CA_SECRET = "simulator-ca"  # noqa: S105 - the name of a Secret, not a secret
 CLIENT_SECRET = "graph"  # noqa: S105 - the name of a Secret, not a secret
@@ -99,12 +101,23 @@ def first_sync_done(body: dict[str, Any]) -> bool:
 
 
 def next_steps(
-    *, kubeconfig: Path, namespace: str, suggested: str | None, unmatched: str | None
+    *,
+    kubeconfig: Path,
+    namespace: str,
+    suggested: str | None,
+    unmatched: str | None,
+    kubectl: Path,
 ) -> list[str]:
-    """What to try next, as commands to paste into another terminal."""
+    """What to try next, as commands to paste into another terminal.
+
+    `kubectl` is the one the demo itself runs (the project's pinned kubectl, matching the
+    local server's version): the steps alias it, so that they do not depend on whichever
+    kubectl is first on the reader's PATH.
+    """
     tm = suggested or "<tenantmatch>"
     steps = [
-        f"export KUBECONFIG={kubeconfig}",
+        f"export KUBECONFIG={shlex.quote(str(kubeconfig))}",
+        f"alias kubectl={shlex.quote(str(kubectl))}  # the kubectl the demo uses (M365_KUBECTL)",
         "",
         "# Accept the suggestion for the tenant that resembles an Organization:",
         f"kubectl -n {namespace} patch tenantmatch {tm} --type merge "
@@ -274,10 +287,10 @@ def _run(
     if port and not _port_is_free(port):
         out.print(f"      port {port} is taken; the simulator gets another one")
         port = _free_port()
-    world = simulating.build_world(shape=WORLD, fixture=None)
+    world = foreground.build_world(shape=WORLD, fixture=None)
     sim = Simulator(world, port=port, state_dir=workdir / "simulator")
     stack.enter_context(sim)
-    simulating.write_connection_file(sim, directory=workdir / "simulator")
+    foreground.write_connection_file(sim, directory=workdir / "simulator")
     customers = ", ".join(t.display_name for t in world.tenants if t is not world.partner_tenant)
     out.print(f"[bold]2/6[/] Graph simulator at {sim.base_url}: Sim MSP Partners with {customers}")
     check_stop()
@@ -352,7 +365,11 @@ def _run(
     suggested, unmatched = pick_examples(matches["items"])
     out.print("[bold]Try next[/] (in another terminal):")
     steps = next_steps(
-        kubeconfig=kubeconfig, namespace=options.namespace, suggested=suggested, unmatched=unmatched
+        kubeconfig=kubeconfig,
+        namespace=options.namespace,
+        suggested=suggested,
+        unmatched=unmatched,
+        kubectl=kubectl.executable,
     )
     out.print("\n".join(f"  {line}" for line in steps), markup=False)
     ok = status.get("phase") == "OK"

@@ -127,7 +127,11 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Seed of the generated world.")] = 7,
     tenants: Annotated[int, typer.Option(help="Customer tenants to generate.")] = 3,
     users: Annotated[int, typer.Option(help="Users per tenant.")] = 10,
+    groups: Annotated[int, typer.Option(help="Groups per tenant.")] = 2,
     devices: Annotated[int, typer.Option(help="Intune devices per tenant.")] = 3,
+    large_tenant_users: Annotated[
+        int, typer.Option(help="Add one tenant with this many users (0: none).")
+    ] = 0,
     no_partner: Annotated[
         bool, typer.Option("--no-partner", help="No partner tenant: single tenants only.")
     ] = False,
@@ -140,13 +144,24 @@ def simulate(
     """
     import tempfile
 
-    from m365inventory.cli import simulating
+    from m365inventory.simulator import FixtureError, foreground
 
-    shape = simulating.WorldShape(
-        seed=seed, tenants=tenants, users=users, devices=devices, partner=not no_partner
+    shape = foreground.WorldShape(
+        seed=seed,
+        tenants=tenants,
+        users=users,
+        groups=groups,
+        devices=devices,
+        partner=not no_partner,
+        large_tenant_users=large_tenant_users,
     )
+    try:
+        world = foreground.build_world(shape=shape, fixture=fixture)
+    except FixtureError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
     directory = state_dir or Path(tempfile.mkdtemp(prefix="m365-simulator-"))
-    simulating.run(host=host, port=port, state_dir=directory, shape=shape, fixture=fixture)
+    foreground.run(host=host, port=port, state_dir=directory, world=world)
 
 
 @app.command()
@@ -183,8 +198,6 @@ def permissions(
     `m365-inventory permissions --connector connector.yaml`,
     `m365-inventory permissions --feature partner --feature intuneDevices -o manifest`.
     """
-    from rich.console import Console
-
     from m365inventory.cli import permissions as perms
 
     try:
@@ -202,7 +215,7 @@ def permissions(
         )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
-    Console(highlight=False).print(shown, markup=False, soft_wrap=True)
+    perms.print_report(shown)
 
 
 @app.command()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import IO, Any
 
 from m365inventory.model.connector import ConnectorMode, SyncSettings
 
@@ -248,8 +248,9 @@ def render(*, features: list[str], profile: Profile, output: Output) -> str | An
         title=f"Microsoft Graph application permissions for: {', '.join(features)}",
         title_justify="left",
     )
-    view.add_column("Permission", no_wrap=True)
-    view.add_column("App role ID", no_wrap=True)
+    # Identifiers fold onto a second line in a narrow terminal, never end in an ellipsis.
+    view.add_column("Permission", overflow="fold")
+    view.add_column("App role ID", overflow="fold")
     view.add_column("Needed for")
     for g in found:
         view.add_row(g.permission, g.app_role_id, "\n".join(g.reasons))
@@ -259,3 +260,24 @@ def render(*, features: list[str], profile: Profile, output: Output) -> str | An
         Text(snippet),
         Text("\n" + "\n".join(f"- {n}" for n in notes(features=features))),
     )
+
+
+PIPE_WIDTH = 10_000
+"""Measuring width for piped output: wider than any line the report has."""
+
+
+def print_report(report: Any, *, file: IO[str] | None = None) -> None:
+    """Print what :func:`render` returned.
+
+    In a terminal the table fits the window (identifiers fold, never cut). Piped or
+    redirected, rich would assume 80 columns and cut the table; the output is as wide as
+    its widest line instead, so permission names and app role IDs arrive whole.
+    """
+    from rich.console import Console
+
+    console = Console(highlight=False, file=file)
+    if not console.is_terminal:
+        options = console.options.update_width(PIPE_WIDTH)
+        needed = console.measure(report, options=options).maximum
+        console = Console(highlight=False, file=file, width=max(console.width, needed))
+    console.print(report, markup=False, soft_wrap=True)

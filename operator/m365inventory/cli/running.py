@@ -41,6 +41,8 @@ def run(
     for noisy in ("httpx", "httpx2", "httpcore", "msal", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("kopf.objects").addFilter(quiet_successes)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(QuietRetries())
     asyncio.run(
         kopf.operator(
             clusterwide=not namespaces,
@@ -59,6 +61,29 @@ def quiet_successes(record: logging.LogRecord) -> bool:
     """Drop kopf's "Handler '…' succeeded." lines: every watch event of every object passes
     through an event handler (the caches), and a cold sync makes tens of thousands."""
     return not (record.levelno <= logging.INFO and str(record.msg).endswith("succeeded."))
+
+
+class QuietRetries(logging.Filter):
+    """Lower kopf's "Request attempt #n failed; will retry" from ERROR: nothing to act on.
+
+    kopf (``kopf/_cogs/clients/api.py``) logs every retried Kubernetes request at ERROR. Right
+    after an API server starts, its custom resource storage answers 429 "storage is
+    (re)initializing" for a few seconds; kopf retries with backoff and carries on. Such a
+    429 (the server asking to come back later) becomes DEBUG; other retried failures
+    (connection refused, 5xx) a WARNING, since they matter only if they last. kopf's
+    "failed; escalating" (retries exhausted) stays ERROR.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("kopf") or record.levelno != logging.ERROR:
+            return True
+        message = record.getMessage()
+        if not message.startswith("Request attempt") or "will retry" not in message:
+            return True
+        asked_to_wait = "APITooManyRequestsError" in message
+        record.levelno = logging.DEBUG if asked_to_wait else logging.WARNING
+        record.levelname = logging.getLevelName(record.levelno)
+        return logging.getLogger(record.name).isEnabledFor(record.levelno)
 
 
 def election_settings(

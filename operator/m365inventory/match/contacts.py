@@ -32,6 +32,14 @@ from m365inventory.match import normalise
 
 Rule = Literal["bound", "alias", "username", "name"]
 RULES: tuple[Rule, ...] = ("bound", "alias", "username", "name")
+STATUS_NAMES: dict[Rule, str] = {
+    "bound": "Bound",
+    "alias": "Alias",
+    "username": "Username",
+    "name": "Name",
+}
+"""Each rule as people read it: in Contact status (``matchedBy``, ``ambiguousMatches[].rule``),
+Events and the docs. The lower-case ``Rule`` values are Python identifiers, never shown."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

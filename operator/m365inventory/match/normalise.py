@@ -9,6 +9,7 @@ cannot identify anything normalises to ``None`` (or ``""`` for free text) and so
 
 import re
 import unicodedata
+from typing import Literal
 
 LEGAL_SUFFIXES: frozenset[str] = frozenset(
     {
@@ -68,15 +69,74 @@ def fold(text: str | None) -> str:
     return " ".join("".join(kept).split())
 
 
-def organization_name(name: str | None) -> str:
-    """The comparable form of an organization or tenant name: folded, "&" read as "and",
-    trailing legal suffixes (and a dangling "and") removed, keeping at least one word."""
-    if not isinstance(name, str):
+def literal_name(text: str | None) -> str:
+    """``text`` with only case, whitespace and punctuation folded: the key of an automatic
+    tenant → Organization match.
+
+    Letters keep their accents and every word stays ("Müller GmbH" → "müller gmbh",
+    "Contoso, Inc." → "contoso inc"); dots and apostrophes join as in :func:`fold`; other
+    punctuation, symbols and emoji separate words. Composed and decomposed spellings of one
+    letter are equal (NFC), look-alike compatibility forms are not folded.
+    """
+    if not isinstance(text, str) or not text:
         return ""
-    words = fold(_SLASHED_INITIALS.sub(r"\1\2", name).replace("&", " and ")).split()
+    composed = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+    kept = [char if char.isalnum() else " " for char in composed.translate(_JOINERS)]
+    return " ".join("".join(kept).split())
+
+
+def _without_legal_form(text: str) -> str:
+    words = text.split()
     while len(words) > 1 and (words[-1] in LEGAL_SUFFIXES or words[-1] == "and"):
         words.pop()
     return " ".join(words)
+
+
+def _legal_form_ready(name: str) -> str:
+    return _SLASHED_INITIALS.sub(r"\1\2", name).replace("&", " and ")
+
+
+def organization_name(name: str | None) -> str:
+    """The comparable form of an organization or tenant name: folded, "&" read as "and",
+    trailing legal suffixes (and a dangling "and") removed, keeping at least one word.
+
+    Equal forms are strong evidence for a suggestion, never an automatic match: "X Inc" and
+    "X GmbH" are often two customers (see :func:`name_equivalence`)."""
+    if not isinstance(name, str):
+        return ""
+    return _without_legal_form(fold(_legal_form_ready(name)))
+
+
+NameEquivalence = Literal["literal", "transliteration", "legal-form", "legal-form+transliteration"]
+
+
+def name_equivalence(first: str | None, second: str | None) -> NameEquivalence | None:
+    """How two organization names are the same name, or ``None`` if they are not.
+
+    ``literal``: equal after case, whitespace and punctuation folding (:func:`literal_name`);
+    ``transliteration``: equal once accents are dropped and letters such as ø, æ, ł spelled in
+    ASCII (:func:`fold`); ``legal-form``: equal once "&" is read as "and" and trailing legal
+    forms are dropped, letters kept; ``legal-form+transliteration``: both steps are needed.
+    Only ``literal`` is safe to match without a person.
+    """
+    if not isinstance(first, str) or not isinstance(second, str):
+        return None
+    if not literal_name(first) or not literal_name(second):
+        return None  # no letter or digit at all ("&", "…"): not a name to compare
+    steps: tuple[tuple[NameEquivalence, str, str], ...] = (
+        ("literal", literal_name(first), literal_name(second)),
+        ("transliteration", fold(first), fold(second)),
+        (
+            "legal-form",
+            _without_legal_form(literal_name(_legal_form_ready(first))),
+            _without_legal_form(literal_name(_legal_form_ready(second))),
+        ),
+        ("legal-form+transliteration", organization_name(first), organization_name(second)),
+    )
+    for kind, mine, theirs in steps:
+        if mine and mine == theirs:
+            return kind
+    return None
 
 
 def sorted_words(text: str) -> str:

@@ -4,12 +4,16 @@ The reference product matches an Organization on the tenant name automatically a
 suggests organizations by name similarity. Here:
 
 - an Organization already bound to the tenant keeps it (idempotent across syncs);
-- otherwise a tenant whose normalised name equals exactly one Organization's normalised name is
-  matched, unless that Organization is bound to another tenant or another tenant of the same
-  batch also claims it by name (then a person decides);
+- otherwise a tenant whose name equals exactly one Organization's name after case, whitespace
+  and punctuation folding (``normalise.literal_name``) is matched, unless that Organization is
+  bound to another tenant or another tenant of the same batch also claims it by name (then a
+  person decides);
 - everything else gets up to ``limit`` suggestions: a name score (rapidfuzz ``ratio`` over
   word-sorted normalised names, i.e. ``token_sort_ratio``) lifted strongly when an
-  Organization lists one of the tenant's domains.
+  Organization lists one of the tenant's domains. Names equal only once legal forms are
+  dropped ("X Inc" / "X GmbH") or letters transliterated ("Müller" / "Muller") score 100 with
+  ``legal-form`` / ``transliteration`` evidence, but are never matched without a person:
+  two customers called "X Inc" and "X GmbH" are two customers as often as not.
 
 Why ``token_sort_ratio`` and not ``WRatio``: after legal suffixes are dropped, the words left
 are what identifies a company; word order varies ("Pharma Contoso" / "Contoso Pharma") but a
@@ -41,6 +45,9 @@ MAX_FUZZY_CHARS = 256
 MAX_DOMAIN_EVIDENCE = 3
 MAX_EVIDENCE_CHARS = 256
 """Evidence stays short enough for a status field (TenantMatch allows 8 items of 256)."""
+
+MAX_EQUIVALENCE_CHARS = 1024
+"""Longer names get no legal-form/transliteration evidence (folding them costs time)."""
 
 MatchReason = Literal["bound", "name"]
 
@@ -99,7 +106,14 @@ def _fuzzy_key(name: str | None) -> str:
 class OrganizationIndex:
     """Organizations pre-normalised once for many lookups (names, domains, bindings)."""
 
-    __slots__ = ("_by_domain", "_by_name", "_by_tenant", "_fuzzy_keys", "organizations")
+    __slots__ = (
+        "_by_domain",
+        "_by_literal_name",
+        "_by_name",
+        "_by_tenant",
+        "_fuzzy_keys",
+        "organizations",
+    )
 
     def __init__(self, organizations: Iterable[Organization]) -> None:
         unique = {org.key: org for org in sorted(organizations, key=_org_order, reverse=True)}
@@ -108,11 +122,14 @@ class OrganizationIndex:
         )
         self._fuzzy_keys = [_fuzzy_key(org.name) for org in self.organizations]
         self._by_name: dict[str, list[int]] = {}
+        self._by_literal_name: dict[str, list[int]] = {}
         self._by_domain: dict[str, list[int]] = {}
         self._by_tenant: dict[str, list[int]] = {}
         for index, org in enumerate(self.organizations):
             if name := normalise.organization_name(org.name):
                 self._by_name.setdefault(name, []).append(index)
+            if literal := normalise.literal_name(org.name):
+                self._by_literal_name.setdefault(literal, []).append(index)
             for domain in {d for value in org.domains if (d := _domain(value))}:
                 self._by_domain.setdefault(domain, []).append(index)
             if org.tenant_id:
@@ -126,6 +143,12 @@ class OrganizationIndex:
         """Indexes of organizations whose normalised name equals that of ``name``."""
         normalised = normalise.organization_name(name)
         return self._by_name.get(normalised, []) if normalised else []
+
+    def literally_named(self, name: str | None) -> list[int]:
+        """Indexes of organizations whose name equals ``name`` after case, whitespace and
+        punctuation folding only: the candidates for an automatic match."""
+        literal = normalise.literal_name(name)
+        return self._by_literal_name.get(literal, []) if literal else []
 
     def with_domain(self, domain: str) -> list[int]:
         """Indexes of organizations listing ``domain``."""
@@ -172,8 +195,20 @@ def _candidate(
         key=org.key,
         name=org.name,
         score=score,
-        evidence=(*bound, *shown, f"name:{name_score}"),
+        evidence=(*bound, *shown, *_equivalence_evidence(tenant, org), f"name:{name_score}"),
     )
+
+
+def _equivalence_evidence(tenant: Tenant, org: Organization) -> tuple[str, ...]:
+    """``legal-form``, ``transliteration`` or ``legal-form+transliteration`` when the names
+    are one name up to those (one item, so that it does not outrank closer names)."""
+    mine, theirs = tenant.display_name, org.name
+    if not mine or len(mine) > MAX_EQUIVALENCE_CHARS or len(theirs) > MAX_EQUIVALENCE_CHARS:
+        return ()
+    kind = normalise.name_equivalence(mine, theirs)
+    if kind is None or kind == "literal":
+        return ()
+    return (kind,)
 
 
 def _suggest(
@@ -216,7 +251,7 @@ def _automatic(
     for tenant in tenants:
         if tenant.id in chosen or index.bound_to(tenant.id):
             continue
-        named = index.named(tenant.display_name)
+        named = index.literally_named(tenant.display_name)
         if len(named) == 1 and not index.organizations[named[0]].tenant_id:
             proposals[tenant.id] = named[0]
     claims = Counter(proposals.values())

@@ -6,10 +6,10 @@ See docs/simulator.md.
 
 from m365inventory.simulator.certs import AppCredential, make_app_credential
 from m365inventory.simulator.faults import Faults, ScriptedFault
-from m365inventory.simulator.fixtures import dump_world, load_world, write_world
+from m365inventory.simulator.fixtures import FixtureError, dump_world, load_world, write_world
 from m365inventory.simulator.generator import generate_world
 from m365inventory.simulator.permissions import REQUIRED_PERMISSIONS
-from m365inventory.simulator.server import Simulator, credentials, serve
+from m365inventory.simulator.server import Simulator, credentials
 from m365inventory.simulator.settings import Settings, ThrottleLimits
 from m365inventory.simulator.world import World
 
@@ -17,6 +17,7 @@ __all__ = [
     "REQUIRED_PERMISSIONS",
     "AppCredential",
     "Faults",
+    "FixtureError",
     "ScriptedFault",
     "Settings",
     "Simulator",
@@ -27,6 +28,5 @@ __all__ = [
     "generate_world",
     "load_world",
     "make_app_credential",
-    "serve",
     "write_world",
 ]

@@ -1,4 +1,5 @@
-"""Run the simulator: `Simulator` (a background uvicorn thread over HTTPS) and `serve()`.
+"""Run the simulator: `Simulator`, a background uvicorn thread over HTTPS (`foreground.py`
+runs one until Ctrl-C).
 
 One port serves the identity platform (`{base_url}/{tenant}/...`) and Graph
 (`{base_url}/graph/v1.0`). TLS uses a fresh trustme CA written to `state_dir`; clients trust
@@ -7,7 +8,6 @@ One port serves the identity platform (`{base_url}/{tenant}/...`) and Graph
 
 from __future__ import annotations
 
-import json
 import logging
 import socket
 import tempfile
@@ -208,39 +208,3 @@ def credentials(world: World) -> dict[str, object]:
             for g in world.refresh_grants
         ],
     }
-
-
-def serve(
-    world: World,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 8443,
-    state_dir: str | Path | None = None,
-    settings: Settings | None = None,
-) -> None:
-    """Run in the foreground until interrupted, after printing URLs and credentials.
-
-    Credentials also go to `{state_dir}/credentials.json` (mode 0600) for scripts.
-    """
-    directory = Path(state_dir or tempfile.mkdtemp(prefix="m365sim-"))
-    simulator = Simulator(world, host=host, port=port, state_dir=directory, settings=settings)
-    creds = credentials(world)
-    with simulator:
-        creds_path = directory / "credentials.json"
-        creds_path.write_text(
-            json.dumps(
-                {"baseUrl": simulator.base_url, "caPath": simulator.ca_path} | creds, indent=2
-            )
-        )
-        creds_path.chmod(0o600)
-        print(f"Simulator:   {simulator.base_url}")
-        print(f"Graph:       {simulator.graph_url}")
-        print(f"Authority:   {simulator.base_url}/<tenant-id>")
-        print(f"CA to trust: {simulator.ca_path}")
-        print(f"Credentials: {creds_path}")
-        print(json.dumps(creds, indent=2, ensure_ascii=False))
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            logging.getLogger(__name__).info("stopping")

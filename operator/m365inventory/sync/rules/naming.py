@@ -4,7 +4,8 @@ Names are derived from stable Microsoft IDs, never from display names alone, so 
 killed after a create and re-run later finds the same object instead of making a duplicate,
 and so that a decision committed in Git before discovery lands on the right object. Display
 names only contribute a readable, sanitised prefix: any string (emoji, right-to-left text,
-10,000 characters, YAML syntax) yields a valid name.
+10,000 characters, YAML syntax) yields a valid name. Letters of every script are
+transliterated (anyascii) before anything is dropped, so "Ünïcødé" reads `unicode`.
 """
 
 from __future__ import annotations
@@ -13,14 +14,38 @@ import hashlib
 import re
 import unicodedata
 
+from anyascii import anyascii
+
 MAX_NAME = 253
 MAX_LABEL = 63
 _NOT_NAME = re.compile(r"[^a-z0-9]+")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
+def _letters_and_digits(char: str) -> str:
+    """Letters, digits and their marks stay; emoji and symbols become spaces, so that
+    transliteration spells words, not ":rocket:"."""
+    return char if unicodedata.category(char)[0] in "LNM" else " "
+
+
 def slug(text: str | None, *, max_length: int = 40) -> str:
-    """A lowercase DNS-label-safe rendering of `text` (accents folded; may be empty)."""
+    """A lowercase DNS-label-safe rendering of `text` (may be empty).
+
+    Letters and digits of every script are transliterated to ASCII first with anyascii
+    ("Ünïcødé" → `unicode`, "Straße" → `strasse`, "Дмитрий" → `dmitriy`), then what is not
+    an ASCII letter or digit (emoji, symbols, punctuation, spaces) becomes a hyphen.
+    The same text always gives the same slug.
+    """
+    if not text:
+        return ""
+    composed = unicodedata.normalize("NFC", text[:1000])
+    ascii_only = anyascii("".join(_letters_and_digits(char) for char in composed)).lower()
+    return _NOT_NAME.sub("-", ascii_only).strip("-")[:max_length].strip("-")
+
+
+def legacy_slug(text: str | None, *, max_length: int = 40) -> str:
+    """The slug of versions before transliteration: accents dropped, every other non-ASCII
+    letter lost ("Ünïcødé" → `unicde`). Only to recognise objects created under those names."""
     if not text:
         return ""
     folded = unicodedata.normalize("NFKD", text[:1000])
@@ -45,9 +70,11 @@ def device_match_name(*, connector: str, device_id: str) -> str:
     return f"{connector}-{device_id.lower()}"[:MAX_NAME]
 
 
-def organization_name(display_name: str | None, *, tenant_id: str) -> str:
-    """A name for an Organization created from a tenant: readable, unique per tenant."""
-    readable = slug(display_name)
+def organization_name(display_name: str | None, *, tenant_id: str, legacy: bool = False) -> str:
+    """A name for an Organization created from a tenant: readable, unique per tenant.
+
+    ``legacy``: the name versions before transliteration gave (see :func:`legacy_slug`)."""
+    readable = (legacy_slug if legacy else slug)(display_name)
     return readable if readable else f"tenant-{digest(tenant_id, length=8)}"
 
 

@@ -133,14 +133,20 @@ def resolve_tenant(
         target = spec.get("organizationName") or naming.organization_name(
             tenant_name, tenant_id=tenant_id
         )
-        if live_org == target and live_by == MatchedBy.CREATED:
+        # An Organization created under the name of versions before transliteration stays.
+        created_as = {target} | (
+            set()
+            if spec.get("organizationName")
+            else {naming.organization_name(tenant_name, tenant_id=tenant_id, legacy=True)}
+        )
+        if live_org in created_as and live_by == MatchedBy.CREATED:
             return TenantOutcome(
                 MatchState.MATCHED,
-                target,
+                live_org,
                 MatchedBy.CREATED,
                 True,
                 APPLIED,
-                f"created and matched to {target}",  # as when created: no rewrite next run
+                f"created and matched to {live_org}",  # as when created: no rewrite next run
             )
         others = tuple(d for d in duplicates_of if d.name != target or target in organizations)
         if others and not spec.get("force"):
@@ -187,15 +193,30 @@ def resolve_tenant(
                 f"suggestion {best.name} scored {best.score} >= autoAcceptScore",
             )
     if suggestions:
+        best = suggestions[0]
         return _unmatched(
             AWAITING,
-            f"suggested {suggestions[0].name} ({suggestions[0].score}): set "
+            f"suggested {best.name} ({best.score}{_equivalence_note(best.evidence)}): set "
             "spec.decision to AcceptSuggestion, MatchTo, CreateOrganization or Ignore",
         )
     return _unmatched(
         AWAITING,
         "no similar Organization: set spec.decision to CreateOrganization, MatchTo or Ignore",
     )
+
+
+EQUIVALENCE_NOTES = {
+    "legal-form": "the same name but for the legal form",
+    "transliteration": "the same name but for accents or transliteration",
+    "legal-form+transliteration": "the same name but for the legal form and transliteration",
+}
+"""Suggestion evidence of names that are one name up to legal form or spelling: never matched
+automatically (two customers "X Inc" and "X GmbH" exist), so the message says why it waits."""
+
+
+def _equivalence_note(evidence: Sequence[str]) -> str:
+    notes = [EQUIVALENCE_NOTES[item] for item in evidence if item in EQUIVALENCE_NOTES]
+    return f", {notes[0]}" if notes else ""
 
 
 def _keep_fields(

@@ -1,8 +1,10 @@
-"""`m365-inventory simulate`: run the Microsoft Graph simulator in the foreground.
+"""Run the simulator in the foreground, as `m365-inventory simulate` does.
 
 For trying the operator without a Microsoft tenant: a partner with customer tenants, over
 HTTPS with its own CA. The client secrets go to a 0600 file, never to the terminal, so a
-screen share or a CI log shows how to connect but not what to connect with.
+screen share or a CI log shows how to connect but not what to connect with. When it serves,
+it prints "Ready." and waits for Ctrl-C or SIGTERM. `python -m m365inventory.simulator`
+behaves the same; `m365-inventory simulate` is the documented way to start it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from m365inventory.simulator import Simulator, World, credentials, generate_world, load_world
+from m365inventory.simulator.fixtures import load_world
+from m365inventory.simulator.generator import generate_world
+from m365inventory.simulator.server import Simulator, credentials
+from m365inventory.simulator.world import World
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8443
+READY = "Ready. Ctrl-C stops the simulator."
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,12 +37,13 @@ class WorldShape:
     groups: int = 2
     devices: int = 3
     partner: bool = True
+    large_tenant_users: int = 0
 
 
 def build_world(*, shape: WorldShape, fixture: Path | None) -> World:
     """A world from a fixture file, or a generated one (same shape, same world)."""
     if fixture is not None:
-        return load_world(str(fixture))
+        return load_world(fixture)
     return generate_world(
         seed=shape.seed,
         tenants=shape.tenants,
@@ -41,6 +51,7 @@ def build_world(*, shape: WorldShape, fixture: Path | None) -> World:
         groups_per_tenant=shape.groups,
         devices_per_tenant=shape.devices,
         partner=shape.partner,
+        large_tenant_users=shape.large_tenant_users,
     )
 
 
@@ -86,15 +97,14 @@ def _stop_on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def run(*, host: str, port: int, state_dir: Path, shape: WorldShape, fixture: Path | None) -> None:
-    """Serve until Ctrl-C or SIGTERM."""
+def run(*, host: str, port: int, state_dir: Path, world: World) -> None:
+    """Serve ``world`` until Ctrl-C or SIGTERM, after printing how to connect and "Ready."."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    world = build_world(shape=shape, fixture=fixture)
     stop = threading.Event()
     _stop_on_signals(stop)
     with Simulator(world, host=host, port=port, state_dir=state_dir) as sim:
         path = write_connection_file(sim, directory=state_dir)
         for line in summary_lines(sim, credentials_path=path):
             print(line, flush=True)
-        print("Ready. Ctrl-C stops the simulator.", flush=True)
+        print(READY, flush=True)
         stop.wait()
