@@ -29,11 +29,13 @@ def collection(
     items: Sequence[Any],
     entity_set: str,
     render: Callable[[Any], dict[str, Any]] | None = None,
+    cap: int | None = None,
 ) -> GraphResponse:
     """One page of `items` with a nextLink when more remain.
 
     `items` are rendered entities, or raw ones that `render` turns into JSON (only the page
-    is rendered, which keeps a 2,000-user tenant cheap to page through).
+    is rendered, which keeps a 2,000-user tenant cheap to page through). `cap` bounds the
+    page whatever `$top` asks (Graph's per-query limits, e.g. 120 users with signInActivity).
     """
     offset = 0
     if ctx.query.skiptoken:
@@ -42,6 +44,8 @@ def collection(
             raise bad_request("Invalid skip token.", code="Request_BadRequest")
         offset = state["o"]
     size = ctx.settings.page_size_for(endpoint=ctx.endpoint, top=ctx.query.top)
+    if cap is not None:
+        size = min(size, cap)
     page = [render(item) if render else item for item in items[offset : offset + size]]
     body: dict[str, Any] = {"@odata.context": context_url(ctx, entity_set)}
     if ctx.query.count:

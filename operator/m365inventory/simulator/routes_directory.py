@@ -15,7 +15,7 @@ from typing import Any
 from m365inventory.simulator import paging
 from m365inventory.simulator.errors import GraphError
 from m365inventory.simulator.graph import Context, GraphResponse, Route
-from m365inventory.simulator.odata import compile_filter, project
+from m365inventory.simulator.odata import compile_filter, project, search_predicate
 from m365inventory.simulator.world import App, Group, Sku, Tenant, User
 
 USER_DEFAULT_SELECT = (
@@ -89,10 +89,22 @@ def render_user(user: User, select: tuple[str, ...] | None) -> dict[str, Any]:
     return project(user.graph(), select, USER_DEFAULT_SELECT)
 
 
+#: "When you specify $select=signInActivity or $filter=signInActivity while listing users, the
+#: maximum page size for $top is 120. Requests with $top set higher than 120 return pages with
+#: up to 120 users." (https://learn.microsoft.com/graph/api/user-list, Optional query parameters)
+SIGN_IN_ACTIVITY_PAGE_MAX = 120
+
+
 def users(ctx: Context) -> GraphResponse:
     _check_sign_in_activity(ctx)
+    sign_in = any(s.lower() == "signinactivity" for s in ctx.query.select or ())
     return _listing(
-        ctx, ctx.tenant.users, render=User.graph, default=USER_DEFAULT_SELECT, entity_set="users"
+        ctx,
+        ctx.tenant.users,
+        render=User.graph,
+        default=USER_DEFAULT_SELECT,
+        entity_set="users",
+        cap=SIGN_IN_ACTIVITY_PAGE_MAX if sign_in else None,
     )
 
 
@@ -238,19 +250,21 @@ def _listing(
     render: Callable[[Any], dict[str, Any]],
     default: tuple[str, ...] | None,
     entity_set: str,
+    cap: int | None = None,
 ) -> GraphResponse:
-    """Filter (which needs every entity rendered) or page lazily (renders only the page)."""
+    """Filter/search (which needs every entity rendered) or page lazily (renders the page)."""
     select = ctx.query.select
 
     def shaped(row: dict[str, Any]) -> dict[str, Any]:
         return project(row, select, default)
 
-    if ctx.query.filter:
+    if ctx.query.filter or ctx.query.search:
         keep = compile_filter(ctx.query.filter)
-        rows = [shaped(row) for row in map(render, entities) if keep(row)]
-        return paging.collection(ctx, items=rows, entity_set=entity_set)
+        found = search_predicate(ctx.query.search)
+        rows = [shaped(row) for row in map(render, entities) if keep(row) and found(row)]
+        return paging.collection(ctx, items=rows, entity_set=entity_set, cap=cap)
     return paging.collection(
-        ctx, items=entities, entity_set=entity_set, render=lambda e: shaped(render(e))
+        ctx, items=entities, entity_set=entity_set, render=lambda e: shaped(render(e)), cap=cap
     )
 
 

@@ -203,6 +203,9 @@ class Tenant(_Model):
     technical_notification_mails: list[str] = Field(default_factory=list)
     has_entra_id_p1: bool = False
     display_concealed_names: bool = False
+    #: Has a licence that includes Microsoft Intune. Without one, Graph answers every
+    #: deviceManagement/managedDevices request 400 "Request not applicable to target tenant."
+    intune_licensed: bool = True
     domains: list[Domain] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)
     groups: list[Group] = Field(default_factory=list)
