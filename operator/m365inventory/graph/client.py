@@ -299,6 +299,10 @@ class GraphClient:
 
         async def parse(sub: batching.SubResponse) -> model.BitlockerRecoveryKey:
             body = dict(sub.body) if isinstance(sub.body, Mapping) else {}
+            # The reference page's example wraps the key in "value"
+            # (learn.microsoft.com/graph/api/bitlockerrecoverykey-get, Example 2).
+            if isinstance(body.get("value"), Mapping) and "key" not in body:
+                body = dict(body["value"])
             body.setdefault("id", sub.id)
             return model.BitlockerRecoveryKey.model_validate(body)
 
