@@ -63,10 +63,13 @@ def delta(
     *,
     kind: str,
     entities: Sequence[Any],
-    render: Callable[[Any, tuple[str, ...] | None], dict[str, Any]],
+    render: Callable[[Any, tuple[str, ...] | None, tuple[int, int]], dict[str, Any]],
     entity_set: str,
 ) -> GraphResponse:
-    """A page of a delta round for `kind` ("user" or "group") of the calling tenant."""
+    """A page of a delta round for `kind` ("user" or "group") of the calling tenant.
+
+    `render(entity, select, (base, upto))` gets the round's change window (base -1: the first
+    round), so a group can list only the members that changed in it."""
     tenant = ctx.tenant
     query = ctx.query
     if query.deltatoken is not None:
@@ -105,7 +108,7 @@ def delta(
     page = [
         {"id": row.id, "@removed": {"reason": row.reason}}
         if isinstance(row, Tombstone)
-        else render(row, select)
+        else render(row, select, (base, upto))
         for row in rows[offset : offset + size]
     ]
     if offset + size < len(rows):

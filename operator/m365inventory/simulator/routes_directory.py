@@ -121,7 +121,11 @@ def user(ctx: Context) -> GraphResponse:
 
 def users_delta(ctx: Context) -> GraphResponse:
     return paging.delta(
-        ctx, kind="user", entities=ctx.tenant.users, render=render_user, entity_set="users"
+        ctx,
+        kind="user",
+        entities=ctx.tenant.users,
+        render=lambda user, select, _window: render_user(user, select),
+        entity_set="users",
     )
 
 
@@ -130,11 +134,25 @@ def render_group(group: Group, select: tuple[str, ...] | None) -> dict[str, Any]
 
 
 def _render_group_delta(tenant: Tenant) -> Any:
-    def render(group: Group, select: tuple[str, ...] | None) -> dict[str, Any]:
+    """`members@delta` as Graph sends it (https://learn.microsoft.com/graph/api/group-delta):
+    every member in the first round; afterwards only the members added since the last round,
+    and the removed ones with `@removed: {"reason": "deleted"}`."""
+
+    def render(
+        group: Group, select: tuple[str, ...] | None, window: tuple[int, int]
+    ) -> dict[str, Any]:
         row = render_group(group, select)
         if select is None or "members" in {s.lower() for s in select}:
+            base, upto = window
+            changes = (
+                [(member, True) for member in group.members]
+                if base < 0
+                else group.member_changes(since=base, upto=upto)
+            )
             row["members@delta"] = [
-                {"@odata.type": "#microsoft.graph.user", "id": member} for member in group.members
+                {"@odata.type": "#microsoft.graph.user", "id": member}
+                | ({} if added else {"@removed": {"reason": "deleted"}})
+                for member, added in changes
             ]
         return row
 
