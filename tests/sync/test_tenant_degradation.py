@@ -1,8 +1,9 @@
 """One tenant's missing licence or permission costs that feature only (sync/tenantdata.py).
 
 The real Graph client talks to the simulator over HTTPS with real MSAL; Kubernetes is the
-project's own boundary here: the store refuses every call, so a skipped feature provably
-writes nothing (no DeviceMatch marked removed, no Organization facts replaced).
+project's own boundary here: the store records Events and refuses every other call, so a
+skipped feature provably writes nothing (no DeviceMatch marked removed, no Organization facts
+replaced) and says so once in a Warning Event.
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ STORED_GROUPS = [{"id": "g-stored", "displayName": "Kept as it was", "memberCoun
 STORED_LICENSES = [{"skuPartNumber": "KEPT", "enabledUnits": 1, "consumedUnits": 1}]
 
 
-class RefusingStore:
+class EventsOnlyStore:
+    """Records Events; any other Kubernetes call fails the test."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    async def create_event(self, event: dict[str, Any]) -> None:
+        self.events.append(event)
+
     def __getattr__(self, name: str) -> NoReturn:
         raise AssertionError(f"a skipped feature must not touch Kubernetes ({name})")
 
@@ -56,9 +65,9 @@ async def graph(sim: Simulator) -> AsyncIterator[GraphConnection]:
         yield connection
 
 
-def workspace(tenant_id: str) -> Workspace:
+def workspace(tenant_id: str, *, synced_message: str | None = None) -> Workspace:
     ws = Workspace(
-        store=RefusingStore(),  # type: ignore[arg-type]
+        store=EventsOnlyStore(),  # type: ignore[arg-type]
         namespace="ns",
         now=datetime(2026, 12, 1, tzinfo=UTC),
     )
@@ -83,13 +92,33 @@ def workspace(tenant_id: str) -> Workspace:
             }
         }
     )
+    if synced_message is not None:
+        ws.tenant_matches.update(
+            {
+                f"msp-{tenant_id}": {
+                    "apiVersion": "m365.inventory.dev/v1alpha1",
+                    "kind": "TenantMatch",
+                    "metadata": {"name": f"msp-{tenant_id}", "namespace": "ns", "uid": "u1"},
+                    "status": {
+                        "conditions": [
+                            {"type": "Synced", "status": "True", "message": synced_message}
+                        ]
+                    },
+                }
+            }
+        )
     ws.devices_loaded = ws.contacts_loaded = True
     return ws
 
 
 async def sync(
-    graph: GraphConnection, world: World, tenant_id: str, **features: Any
-) -> tuple[tenantdata.TenantData, tenantdata.OrganizationFacts]:
+    graph: GraphConnection,
+    world: World,
+    tenant_id: str,
+    *,
+    synced_message: str | None = None,
+    **features: Any,
+) -> tuple[tenantdata.TenantData, tenantdata.OrganizationFacts, list[dict[str, Any]]]:
     spec = MicrosoftConnectorSpec.model_validate(
         {
             "tenantId": tenant_id,
@@ -99,8 +128,9 @@ async def sync(
         }
     )
     gathered = tenantdata.OrganizationFacts()
+    ws = workspace(tenant_id, synced_message=synced_message)
     result = await tenantdata.sync_tenant_data(
-        workspace(tenant_id),
+        ws,
         client=graph.tenant(tenant_id),
         connector="msp",
         spec=spec,
@@ -112,7 +142,7 @@ async def sync(
         org_facts=gathered,
         connector_body={"metadata": {"name": "msp", "namespace": "ns"}},
     )
-    return result, gathered
+    return result, gathered, ws.store.events  # type: ignore[attr-defined]
 
 
 def customer(world: World) -> Any:
@@ -124,7 +154,7 @@ async def test_a_tenant_without_intune_skips_devices_and_syncs_the_rest(
 ) -> None:
     tenant = customer(world)
     tenant.intune_licensed = False
-    result, gathered = await sync(graph, world, tenant.id, groups=True, intuneDevices=True)
+    result, gathered, warned = await sync(graph, world, tenant.id, groups=True, intuneDevices=True)
     assert set(result.degraded) == {"intuneDevices"}
     assert "no Microsoft Intune licence" in result.degraded["intuneDevices"]
     assert any(n.startswith("intuneDevices not synced:") for n in result.notes)
@@ -132,6 +162,22 @@ async def test_a_tenant_without_intune_skips_devices_and_syncs_the_rest(
     assert gathered.licenses
     assert {g["displayName"] for g in gathered.groups} == {g.display_name for g in tenant.groups}
     assert gathered.status()["microsoft"]["groups"] != STORED_GROUPS
+    assert [(e["reason"], e["type"]) for e in warned] == [("FeatureDegraded", "Warning")]
+    assert warned[0]["involvedObject"]["name"] == f"msp-{tenant.id}"
+    assert warned[0]["message"].startswith("intuneDevices not synced:")
+
+
+async def test_a_feature_already_reported_degraded_is_not_warned_again(
+    world: World, graph: GraphConnection
+) -> None:
+    tenant = customer(world)
+    tenant.intune_licensed = False
+    earlier = "synced 12 users; intuneDevices not synced: the tenant has no Microsoft Intune"
+    result, _, warned = await sync(
+        graph, world, tenant.id, synced_message=earlier, intuneDevices=True
+    )
+    assert set(result.degraded) == {"intuneDevices"}
+    assert warned == []
 
 
 async def test_missing_permissions_cost_their_feature_and_keep_its_stored_facts(
@@ -144,7 +190,7 @@ async def test_missing_permissions_cost_their_feature_and_keep_its_stored_facts(
             grants.remove(permission)
     grants[:] = [p for p in grants if p != "Directory.Read.All"] + ["User.Read.All"]
     grants.append("Organization.Read.All")
-    result, gathered = await sync(graph, world, tenant.id, groups=True, mailboxes=True)
+    result, gathered, warned = await sync(graph, world, tenant.id, groups=True, mailboxes=True)
     assert set(result.degraded) == {"groups", "mailboxes"}
     assert "Reports.Read.All" in result.degraded["mailboxes"]
     assert "Group.Read.All" in result.degraded["groups"]
@@ -152,6 +198,10 @@ async def test_missing_permissions_cost_their_feature_and_keep_its_stored_facts(
     assert status["groups"] == STORED_GROUPS
     assert status["licenses"]
     assert status["licenses"] != STORED_LICENSES
+    assert sorted(e["message"].split(":")[0] for e in warned) == [
+        "groups not synced",
+        "mailboxes not synced",
+    ]
 
 
 async def test_licences_unreadable_keep_the_stored_licences(
@@ -159,7 +209,8 @@ async def test_licences_unreadable_keep_the_stored_licences(
 ) -> None:
     tenant = customer(world)
     world.apps[0].grants[tenant.id] = ["User.Read.All"]
-    result, gathered = await sync(graph, world, tenant.id)
+    result, gathered, warned = await sync(graph, world, tenant.id)
     assert set(result.degraded) == {"licenses"}
+    assert [e["message"].split(":")[0] for e in warned] == ["licenses not synced"]
     assert "LicenseAssignment.Read.All or Organization.Read.All" in result.degraded["licenses"]
     assert gathered.status()["microsoft"]["licenses"] == STORED_LICENSES

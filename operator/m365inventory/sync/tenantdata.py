@@ -18,15 +18,19 @@ from typing import Any
 from m365inventory.graph import errors as graph_errors
 from m365inventory.graph import selects
 from m365inventory.graph.client import GraphClient
+from m365inventory.kube import events
 from m365inventory.kube.store import Body
 from m365inventory.model import graph as g
+from m365inventory.model import resources
 from m365inventory.model.connector import MicrosoftConnectorSpec
-from m365inventory.sync import facts
+from m365inventory.sync import conditions, facts
 from m365inventory.sync.contacts import ContactCounts, sync_contacts
 from m365inventory.sync.devices import DeviceCounts, sync_devices
 from m365inventory.sync.workspace import Workspace
 
 REPORT_NAMES_CONCEALED = "ReportNamesConcealed"
+#: Warning Event reason on a TenantMatch when one of its features stops syncing.
+FEATURE_DEGRADED = "FeatureDegraded"
 CONCEALED_MESSAGE = (
     "the tenant conceals user names in reports, so mailbox usage cannot be matched to users: "
     "in the Microsoft 365 admin center, go to Settings > Org Settings > Services > Reports and "
@@ -268,4 +272,30 @@ async def sync_tenant_data(
         else:
             result.notes.extend(result.devices.notes)
             result.degraded.update(result.devices.degraded)
+    await _warn_on_new_degradation(ws, tenant_match=tenant_match, result=result)
     return result
+
+
+async def _warn_on_new_degradation(ws: Workspace, *, tenant_match: str, result: TenantData) -> None:
+    """A Warning Event on the TenantMatch for each feature that stopped syncing since the last
+    run (its note is not in the Synced message yet): once, not every hourly sync."""
+    body = ws.tenant_matches.get(tenant_match) or {
+        "apiVersion": resources.API_VERSION,
+        "kind": resources.TENANT_MATCH.kind,
+        "metadata": {"name": tenant_match, "namespace": ws.namespace},
+    }
+    synced = conditions.get_condition(
+        (body.get("status") or {}).get("conditions") or [], conditions.SYNCED
+    )
+    before = str((synced or {}).get("message") or "")
+    for feature, why in result.degraded.items():
+        if f"{feature} not synced" in before:
+            continue
+        await ws.store.create_event(
+            events.event_for(
+                involved=body,
+                type="Warning",
+                reason=FEATURE_DEGRADED,
+                message=f"{feature} not synced: {why}",
+            )
+        )
