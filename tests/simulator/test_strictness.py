@@ -273,3 +273,23 @@ def test_everything_the_simulator_renders_is_in_its_schema(
     _, names = schema.BY_TEMPLATE[template]
     for row in client.get(path).json()["value"]:
         assert sorted(k for k in row if not k.startswith("@") and k not in names) == []
+
+
+def test_gdap_relationships_carry_a_weak_etag_that_follows_changes(
+    world: World, graph: GraphFactory
+) -> None:
+    """As the list example of tenantrelationship-list-delegatedadminrelationships shows."""
+    partner = world.partner_tenant
+    assert partner is not None
+    client = graph(partner.id)
+    path = "/tenantRelationships/delegatedAdminRelationships"
+    before = {r["id"]: r["@odata.etag"] for r in client.get(path).json()["value"]}
+    assert all(tag.startswith('W/"') and tag.endswith('"') for tag in before.values())
+    assert len(set(before.values())) == len(before)
+    partner.relationships[0].status = "terminated"
+    after = {r["id"]: r["@odata.etag"] for r in client.get(path).json()["value"]}
+    changed = partner.relationships[0].id
+    assert after[changed] != before[changed]
+    assert {k: v for k, v in after.items() if k != changed} == {
+        k: v for k, v in before.items() if k != changed
+    }
