@@ -139,3 +139,16 @@ def test_members_delta_is_incremental_with_removed_members(
         {"@odata.type": "#microsoft.graph.user", "id": leaving, "@removed": {"reason": "deleted"}},
     ]
     assert kept not in {m["id"] for m in changes[0]["members@delta"]}
+
+
+def test_delta_replays_repeat_an_object_across_pages_when_asked(
+    sim: Simulator, world: World, graph: GraphFactory
+) -> None:
+    tid = customer_id(world)
+    sim.settings.page_size["GET /v1.0/users/delta"] = 4
+    sim.settings.delta_replays = True
+    items, _, pages = delta_round(graph(tid), "/users/delta")
+    ids = [item["id"] for item in items]
+    assert pages > 1
+    assert len(ids) == len(set(ids)) + pages - 1
+    assert set(ids) == {u.id for u in world.require_tenant(tid).users}
