@@ -214,3 +214,20 @@ async def test_licences_unreadable_keep_the_stored_licences(
     assert [e["message"].split(":")[0] for e in warned] == ["licenses not synced"]
     assert "LicenseAssignment.Read.All or Organization.Read.All" in result.degraded["licenses"]
     assert gathered.status()["microsoft"]["licenses"] == STORED_LICENSES
+
+
+async def test_users_unreadable_skip_contacts_and_groups_still_sync(
+    world: World, graph: GraphConnection
+) -> None:
+    tenant = customer(world)
+    world.apps[0].grants[tenant.id] = [
+        "Organization.Read.All",
+        "Group.Read.All",
+        "GroupMember.Read.All",
+    ]
+    result, gathered, warned = await sync(graph, world, tenant.id, contacts=True, groups=True)
+    assert set(result.degraded) == {"contacts"}
+    assert "User.Read.All or Directory.Read.All" in result.degraded["contacts"]
+    assert result.contacts is None
+    assert {g["displayName"] for g in gathered.groups} == {g.display_name for g in tenant.groups}
+    assert [e["message"].split(":")[0] for e in warned] == ["contacts not synced"]

@@ -110,7 +110,7 @@ def denied(error: graph_errors.MissingPermission) -> str:
 
 
 async def _users(
-    client: GraphClient, *, entra_fields: bool, result: TenantData
+    client: GraphClient, *, entra_fields: bool, contacts: bool, result: TenantData
 ) -> list[g.User] | None:
     """All users (None when the app may not read them); with Entra fields, sign-in activity
     when the tenant has Entra ID P1 and the app AuditLog.Read.All."""
@@ -125,7 +125,7 @@ async def _users(
                 )
         return await client.users()
     except graph_errors.MissingPermission as error:
-        result.skip("contacts", denied(error))
+        result.skip("contacts" if contacts else "users", denied(error))
         return None
 
 
@@ -216,7 +216,9 @@ async def sync_tenant_data(
 
     users: list[g.User] | None = None
     if settings.contacts or settings.groups:
-        users = await _users(client, entra_fields=settings.entra_fields, result=result)
+        users = await _users(
+            client, entra_fields=settings.entra_fields, contacts=settings.contacts, result=result
+        )
         result.users = len(users or [])
 
     mailboxes: dict[str, dict[str, Any]] | None = None
