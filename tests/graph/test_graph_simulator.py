@@ -458,3 +458,17 @@ async def test_metrics_hook_sees_every_answer(sim: Simulator) -> None:
     assert seen[0].retry_in == 1.0
     assert {e.tenant_id for e in seen} == {tenant_id}
     assert graph.counters.requests[("directory", "503")] == 1
+
+
+async def test_group_members_of_every_type_parse(sim: Simulator) -> None:
+    tenant_id = customers(sim.world)[0]
+    tenant = sim.world.require_tenant(tenant_id)
+    parent, child = tenant.groups[0], tenant.groups[1]
+    sim.world.add_group_member(tenant_id, parent.id, child.id)
+    async with connect(sim) as graph:
+        members = await graph.tenant(tenant_id).group_members([parent.id])
+    assert members.errors == {}
+    listed = {m.id: m for m in members.values[parent.id]}
+    assert set(listed) == set(parent.members)
+    assert listed[child.id].odata_type == "#microsoft.graph.group"
+    assert listed[child.id].display_name == child.display_name

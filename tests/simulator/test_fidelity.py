@@ -285,3 +285,25 @@ def test_token_endpoint_errors_have_entras_shape(sim: Simulator, world: World) -
         response = raw_token(sim, tenant, {"scope": "https://graph.microsoft.com/.default", **form})
         assert response.status_code in (400, 401)
         check_token_error(response.json())
+
+
+def test_a_nested_group_is_a_member_of_its_own_type(world: World, graph: GraphFactory) -> None:
+    """Group members are directoryObjects of every type (group-list-members): a nested group
+    comes back as a group, without the user properties the client selects."""
+    tenant = world.require_tenant(customer_id(world))
+    parent, child = tenant.groups[0], tenant.groups[1]
+    world.add_group_member(tenant.id, parent.id, child.id)
+    client = graph(tenant.id)
+    members = client.get(
+        f"/groups/{parent.id}/members", params={"$select": "id,displayName,userPrincipalName,mail"}
+    ).json()["value"]
+    nested = next(m for m in members if m["id"] == child.id)
+    assert nested["@odata.type"] == "#microsoft.graph.group"
+    assert "userPrincipalName" not in nested
+    assert nested["displayName"] == child.display_name
+    for member in members:
+        check(DirectoryObject, member, where="members")
+    assert len(members) == len(parent.members)
+    delta = client.get("/groups/delta").json()["value"]
+    listed = next(g for g in delta if g["id"] == parent.id)["members@delta"]
+    assert {"@odata.type": "#microsoft.graph.group", "id": child.id} in listed

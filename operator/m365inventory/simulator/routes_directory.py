@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from m365inventory.simulator import paging
+from m365inventory.simulator import paging, schema
 from m365inventory.simulator.errors import GraphError
 from m365inventory.simulator.graph import Context, GraphResponse, Route
 from m365inventory.simulator.odata import compile_filter, project, search_predicate
@@ -149,8 +149,14 @@ def _render_group_delta(tenant: Tenant) -> Any:
                 if base < 0
                 else group.member_changes(since=base, upto=upto)
             )
+            groups = {g.id for g in tenant.groups}
             row["members@delta"] = [
-                {"@odata.type": "#microsoft.graph.user", "id": member}
+                {
+                    "@odata.type": "#microsoft.graph.group"
+                    if member in groups
+                    else "#microsoft.graph.user",
+                    "id": member,
+                }
                 | ({} if added else {"@removed": {"reason": "deleted"}})
                 for member, added in changes
             ]
@@ -193,15 +199,41 @@ def group_members(ctx: Context) -> GraphResponse:
     found = ctx.tenant.group(ctx.params["id"])
     if found is None:
         raise _missing(ctx.params["id"])
-    by_id = {u.id: u for u in ctx.tenant.users}
-    members = [by_id[m] for m in found.members if m in by_id]
-    return _listing(
+    members = [m for m in map(_directory_object(ctx.tenant), found.members) if m is not None]
+    select = ctx.query.select
+    if ctx.query.filter or ctx.query.search:
+        keep, hit = compile_filter(ctx.query.filter), search_predicate(ctx.query.search)
+        rows = [_member_row(m, select) for m in members]
+        rows = [row for row in rows if keep(row) and hit(row)]
+        return paging.collection(ctx, items=rows, entity_set="directoryObjects")
+    return paging.collection(
         ctx,
-        members,
-        render=lambda u: {"@odata.type": "#microsoft.graph.user"} | u.graph(),
-        default=USER_DEFAULT_SELECT,
+        items=members,
         entity_set="directoryObjects",
+        render=lambda member: _member_row(member, select),
     )
+
+
+def _directory_object(tenant: Tenant) -> Callable[[str], User | Group | None]:
+    """A member id -> the user or group it names (members of every type the world holds)."""
+    objects: dict[str, User | Group] = {u.id: u for u in tenant.users}
+    objects.update({g.id: g for g in tenant.groups})
+    return objects.get
+
+
+def _member_row(member: User | Group, select: tuple[str, ...] | None) -> dict[str, Any]:
+    """A member as its own type: `@odata.type` says which, and a `$select`ed property that
+    type does not have is left out (Graph answers a directoryObject collection that way:
+    https://learn.microsoft.com/graph/api/group-list-members, "members of every type")."""
+    if isinstance(member, User):
+        row = project({"@odata.type": "#microsoft.graph.user"} | member.graph(), select, None)
+        known = schema.USER
+    else:
+        row = project({"@odata.type": "#microsoft.graph.group"} | member.graph(), select, None)
+        known = schema.GROUP
+    if select is None and isinstance(member, User):
+        row = project(row, None, USER_DEFAULT_SELECT)
+    return {k: v for k, v in row.items() if k.startswith("@") or k in known}
 
 
 def subscribed_skus(ctx: Context) -> GraphResponse:
