@@ -87,3 +87,31 @@ def test_aadsts_code_found_in_description_when_codes_missing() -> None:
     error = errors.authentication_error(result, tenant_id="t1")
     assert error.aadsts == 90002
     assert "tenant does not exist" in str(error)
+
+
+def test_a_tenant_without_the_service_is_not_applicable_not_a_generic_400() -> None:
+    """Graph's answer to Intune requests in a tenant without an Intune licence."""
+    error = errors.classify(
+        status=400,
+        body=_body("BadRequest", "Request not applicable to target tenant."),
+        method="GET",
+        path="/deviceManagement/managedDevices",
+    )
+    assert type(error) is errors.NotApplicable
+    other = errors.classify(
+        status=400, body=_body("BadRequest", "Invalid filter clause"), method="GET", path="/users"
+    )
+    assert type(other) is errors.PermanentError
+
+
+def test_consent_missing_keeps_the_code_and_says_who_must_consent() -> None:
+    wrong_app = errors.authentication_error(
+        {"error": "unauthorized_client", "error_codes": [700016], "error_description": "x"},
+        tenant_id="customer",
+    )
+    assert not wrong_app.consent_missing
+    consent = errors.consent_missing(wrong_app, tenant_id="customer")
+    assert consent.consent_missing
+    assert consent.aadsts == 700016
+    assert "grant admin consent" in consent.message
+    assert "customer" in consent.message

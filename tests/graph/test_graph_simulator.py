@@ -30,10 +30,12 @@ from m365inventory.graph import (
     RequestEvent,
     RetryPolicy,
     clouds,
+    errors,
 )
 from m365inventory.simulator import Simulator, World, generate_world
 from m365inventory.simulator.certs import make_app_credential
 from m365inventory.simulator.world import AppCertificate
+from m365inventory.sync.reconcile import failures
 
 TOKEN = "POST /{tenant}/oauth2/v2.0/token"
 
@@ -401,14 +403,42 @@ async def test_near_the_throttle_limit_the_client_eases_off(sim: Simulator) -> N
 
 
 async def test_app_not_consented_in_tenant_is_a_clear_error(sim: Simulator) -> None:
+    """Entra answers AADSTS700016 for an unconsented customer, as for a wrong client ID; once
+    the same app signed in to another tenant, the client reads it as missing consent."""
+    signed_in, tenant_id = customers(sim.world)[0], customers(sim.world)[1]
+    del sim.world.apps[0].grants[tenant_id]
+    async with connect(sim) as graph:
+        await graph.tenant(signed_in).organization()
+        with pytest.raises(AuthenticationError) as caught:
+            await graph.tenant(tenant_id).users()
+    assert caught.value.aadsts == 700016
+    assert caught.value.consent_missing
+    assert caught.value.hint is not None
+    assert "consent" in caught.value.hint
+    assert failures.classify(caught.value).reason == "ConsentMissing"
+    assert not failures.classify(caught.value).credentials
+
+
+async def test_app_not_found_in_the_first_tenant_is_a_wrong_client_id(sim: Simulator) -> None:
     tenant_id = customers(sim.world)[1]
     del sim.world.apps[0].grants[tenant_id]
     async with connect(sim) as graph:
         with pytest.raises(AuthenticationError) as caught:
             await graph.tenant(tenant_id).users()
-    assert caught.value.aadsts == 7000229
-    assert caught.value.hint is not None
-    assert "consent" in caught.value.hint
+    assert caught.value.aadsts == 700016
+    assert not caught.value.consent_missing
+    failure = failures.classify(caught.value)
+    assert (failure.reason, failure.credentials) == ("AuthenticationFailed", True)
+
+
+async def test_tenant_without_intune_is_not_applicable(sim: Simulator) -> None:
+    tenant_id = customers(sim.world)[0]
+    sim.world.require_tenant(tenant_id).intune_licensed = False
+    async with connect(sim) as graph:
+        with pytest.raises(errors.NotApplicable):
+            await graph.tenant(tenant_id).managed_devices()
+        assert await graph.tenant(tenant_id).users()
+    assert failures.classify(errors.NotApplicable("x")).reason == "NotApplicable"
 
 
 async def test_metrics_hook_sees_every_answer(sim: Simulator) -> None:
@@ -428,3 +458,17 @@ async def test_metrics_hook_sees_every_answer(sim: Simulator) -> None:
     assert seen[0].retry_in == 1.0
     assert {e.tenant_id for e in seen} == {tenant_id}
     assert graph.counters.requests[("directory", "503")] == 1
+
+
+async def test_group_members_of_every_type_parse(sim: Simulator) -> None:
+    tenant_id = customers(sim.world)[0]
+    tenant = sim.world.require_tenant(tenant_id)
+    parent, child = tenant.groups[0], tenant.groups[1]
+    sim.world.add_group_member(tenant_id, parent.id, child.id)
+    async with connect(sim) as graph:
+        members = await graph.tenant(tenant_id).group_members([parent.id])
+    assert members.errors == {}
+    listed = {m.id: m for m in members.values[parent.id]}
+    assert set(listed) == set(parent.members)
+    assert listed[child.id].odata_type == "#microsoft.graph.group"
+    assert listed[child.id].display_name == child.display_name

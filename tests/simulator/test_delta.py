@@ -114,3 +114,41 @@ def test_delta_token_of_another_tenant_is_rejected(world: World, graph: GraphFac
     _, link, _ = delta_round(graph(customer_id(world, 0)), "/users/delta")
     response = graph(customer_id(world, 1)).get(link)
     assert response.status_code == 400
+
+
+def test_members_delta_is_incremental_with_removed_members(
+    world: World, graph: GraphFactory
+) -> None:
+    """Graph's group delta: after the first round, members@delta holds only the members added
+    since, and the removed ones with @removed (https://learn.microsoft.com/graph/api/group-delta)."""
+    tid = customer_id(world)
+    tenant = world.require_tenant(tid)
+    client = graph(tid)
+    group = next(g for g in tenant.groups if len(g.members) >= 2)
+    kept, leaving = group.members[0], group.members[1]
+    joining = next(u.id for u in tenant.users if u.id not in group.members)
+    first, link, _ = delta_round(client, "/groups/delta")
+    full = next(g for g in first if g["id"] == group.id)["members@delta"]
+    assert {m["id"] for m in full} == set(group.members)
+    world.add_group_member(tid, group.id, joining)
+    world.remove_group_member(tid, group.id, leaving)
+    changes, _, _ = delta_round(client, link)
+    assert [c["id"] for c in changes] == [group.id]
+    assert changes[0]["members@delta"] == [
+        {"@odata.type": "#microsoft.graph.user", "id": joining},
+        {"@odata.type": "#microsoft.graph.user", "id": leaving, "@removed": {"reason": "deleted"}},
+    ]
+    assert kept not in {m["id"] for m in changes[0]["members@delta"]}
+
+
+def test_delta_replays_repeat_an_object_across_pages_when_asked(
+    sim: Simulator, world: World, graph: GraphFactory
+) -> None:
+    tid = customer_id(world)
+    sim.settings.page_size["GET /v1.0/users/delta"] = 4
+    sim.settings.delta_replays = True
+    items, _, pages = delta_round(graph(tid), "/users/delta")
+    ids = [item["id"] for item in items]
+    assert pages > 1
+    assert len(ids) == len(set(ids)) + pages - 1
+    assert set(ids) == {u.id for u in world.require_tenant(tid).users}

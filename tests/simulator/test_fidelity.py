@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import pytest
+from fidelity_check import check, check_envelope, check_token_error
 from kiota_abstractions.serialization import Parsable
 from kiota_serialization_json.json_parse_node import JsonParseNode
 from msgraph.generated.models.admin_report_settings import AdminReportSettings
@@ -19,15 +20,17 @@ from msgraph.generated.models.delegated_admin_customer import DelegatedAdminCust
 from msgraph.generated.models.delegated_admin_relationship import (
     DelegatedAdminRelationship,
 )
+from msgraph.generated.models.directory_object import DirectoryObject
 from msgraph.generated.models.domain import Domain
 from msgraph.generated.models.group import Group
 from msgraph.generated.models.managed_device import ManagedDevice
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.organization import Organization
 from msgraph.generated.models.subscribed_sku import SubscribedSku
 from msgraph.generated.models.user import User
 from msgraph.generated.models.user_collection_response import UserCollectionResponse
 from msgraph.generated.users.delta.delta_get_response import DeltaGetResponse
-from simhelpers import GraphFactory, customer_id
+from simhelpers import GraphFactory, customer_id, raw_token
 
 from m365inventory.simulator import Simulator, World
 
@@ -166,3 +169,141 @@ def test_collection_envelopes_parse_with_the_sdk(
         assert set(envelope.additional_data) <= {"@odata.context"}
         link, url = envelope.odata_delta_link, envelope.odata_next_link
     assert "$deltatoken=" in link
+
+
+# ---- deep checks: every depth, every page, members, delta, $batch, errors ------------------
+
+DEEP_CASES: list[tuple[str, dict[str, str], type[Parsable], str]] = [
+    *CASES,
+    ("/users", {"$select": USER_SELECT.replace(",signInActivity", "")}, User, "plain"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "factory", "who"),
+    DEEP_CASES,
+    ids=[c[0] + str(bool(c[1])) + c[3] for c in DEEP_CASES],
+)
+def test_every_page_passes_the_deep_check(
+    sim: Simulator,
+    world: World,
+    graph: GraphFactory,
+    path: str,
+    params: dict[str, str],
+    factory: type[Parsable],
+    who: str,
+) -> None:
+    for endpoint in ("GET /v1.0" + path,):
+        sim.settings.page_size[endpoint] = 4
+    premium = next(t for t in world.tenants[1:] if t.has_entra_id_p1)
+    partner = world.partner_tenant
+    assert partner is not None
+    tenant_id = {"partner": partner.id, "customer": premium.id}.get(who, customer_id(world))
+    client = graph(tenant_id)
+    body = client.get(path, params=params).json()
+    pages = 0
+    while True:
+        pages += 1
+        check_envelope(body)
+        for index, item in enumerate(body["value"]):
+            check(factory, item, where=f"{path}[{index}]")
+        if "@odata.nextLink" not in body:
+            break
+        body = client.get(body["@odata.nextLink"]).json()
+    assert pages >= 1
+
+
+def test_group_members_every_page_and_groups_delta(
+    sim: Simulator, world: World, graph: GraphFactory
+) -> None:
+    tenant = world.require_tenant(customer_id(world))
+    group = max(tenant.groups, key=lambda g: len(g.members))
+    sim.settings.page_size["GET /v1.0/groups/{id}/members"] = 2
+    client = graph(tenant.id)
+    body = client.get(f"/groups/{group.id}/members").json()
+    seen = 0
+    while True:
+        check_envelope(body)
+        for item in body["value"]:
+            check(DirectoryObject, item, where="members")
+            seen += 1
+        if "@odata.nextLink" not in body:
+            break
+        body = client.get(body["@odata.nextLink"]).json()
+    assert seen == len(group.members) > 2
+    delta = client.get("/groups/delta").json()
+    check_envelope(delta)
+    for item in delta["value"]:
+        check(Group, item, where="groups/delta")
+        for member in item.get("members@delta", []):
+            check(DirectoryObject, member, where="members@delta")
+
+
+def test_batch_answers_pass_the_deep_check(world: World, graph: GraphFactory) -> None:
+    tenant = world.require_tenant(customer_id(world))
+    requests = [
+        {"id": str(i), "method": "GET", "url": f"/users/{user.id}?$select=id,mail,createdDateTime"}
+        for i, user in enumerate(tenant.users[:5])
+    ] + [{"id": "missing", "method": "GET", "url": "/users/does-not-exist"}]
+    body = graph().post("/$batch", json={"requests": requests}).json()
+    assert set(body) == {"responses"}
+    for answer in body["responses"]:
+        assert set(answer) <= {"id", "status", "headers", "body"}, answer
+        if answer["id"] == "missing":
+            assert answer["status"] == 404
+            check(ODataError, answer["body"], where="batch error")
+        else:
+            check(User, answer["body"], where=f"batch {answer['id']}")
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status"),
+    [
+        ("/users/not-a-user", {}, 404),
+        ("/users", {"$select": "id,nope"}, 400),
+        ("/users", {"$top": "1000"}, 400),
+        ("/nowhere", {}, 400),
+    ],
+)
+def test_error_bodies_pass_the_deep_check(
+    graph: GraphFactory, path: str, params: dict[str, str], status: int
+) -> None:
+    response = graph().get(path, params=params)
+    assert response.status_code == status
+    check(ODataError, response.json(), where=f"error of {path}")
+
+
+def test_token_endpoint_errors_have_entras_shape(sim: Simulator, world: World) -> None:
+    tenant = customer_id(world)
+    app = world.apps[0]
+    forms = [
+        {"grant_type": "client_credentials", "client_id": app.client_id, "client_secret": "no"},
+        {"grant_type": "client_credentials", "client_id": "0" * 36, "client_secret": "x"},
+        {"grant_type": "password"},
+    ]
+    for form in forms:
+        response = raw_token(sim, tenant, {"scope": "https://graph.microsoft.com/.default", **form})
+        assert response.status_code in (400, 401)
+        check_token_error(response.json())
+
+
+def test_a_nested_group_is_a_member_of_its_own_type(world: World, graph: GraphFactory) -> None:
+    """Group members are directoryObjects of every type (group-list-members): a nested group
+    comes back as a group, without the user properties the client selects."""
+    tenant = world.require_tenant(customer_id(world))
+    parent, child = tenant.groups[0], tenant.groups[1]
+    world.add_group_member(tenant.id, parent.id, child.id)
+    client = graph(tenant.id)
+    members = client.get(
+        f"/groups/{parent.id}/members", params={"$select": "id,displayName,userPrincipalName,mail"}
+    ).json()["value"]
+    nested = next(m for m in members if m["id"] == child.id)
+    assert nested["@odata.type"] == "#microsoft.graph.group"
+    assert "userPrincipalName" not in nested
+    assert nested["displayName"] == child.display_name
+    for member in members:
+        check(DirectoryObject, member, where="members")
+    assert len(members) == len(parent.members)
+    delta = client.get("/groups/delta").json()["value"]
+    listed = next(g for g in delta if g["id"] == parent.id)["members@delta"]
+    assert {"@odata.type": "#microsoft.graph.group", "id": child.id} in listed

@@ -132,12 +132,22 @@ def test_unknown_app_is_700016(sim: Simulator, world: World) -> None:
     assert response.json()["error"] == "unauthorized_client"
 
 
-def test_no_service_principal_in_customer_is_7000229(sim: Simulator, world: World) -> None:
+def test_no_service_principal_in_customer_is_700016_as_entra_answers(
+    sim: Simulator, world: World
+) -> None:
+    """Entra ID answers a client-credentials request in a tenant without the app's service
+    principal with AADSTS700016 unauthorized_client ("…has not been installed by the
+    administrator of the tenant or consented to…"), not 7000229."""
     tid = customer_id(world)
     del world.apps[0].grants[tid]
     result = confidential_app(sim, tid).acquire_token_for_client(scopes=GRAPH_SCOPE)
-    assert result["error"] == "invalid_client"
-    assert result["error_codes"] == [7000229]
+    assert result["error"] == "unauthorized_client"
+    assert result["error_codes"] == [700016]
+    assert result["error_description"].startswith(
+        f"AADSTS700016: Application with identifier '{world.apps[0].client_id}' was not found "
+        "in the directory"
+    )
+    assert "consented to by any user in the tenant" in result["error_description"]
 
 
 def test_consent_without_roles_gives_token_without_roles(sim: Simulator, world: World) -> None:

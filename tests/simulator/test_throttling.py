@@ -21,14 +21,18 @@ def test_identity_budget_answers_429_with_headers(sim: Simulator, graph: GraphFa
     assert "x-ms-throttle-limit-percentage" not in statuses[0].headers
 
 
-def test_resource_units_follow_graphs_cost_table(sim: Simulator, graph: GraphFactory) -> None:
+def test_resource_units_follow_graphs_cost_table(
+    sim: Simulator, world: World, graph: GraphFactory
+) -> None:
     sim.settings.throttle.identity_units_per_10s = 6
     client = graph()
     listing = client.get("/users")
     assert listing.headers["x-ms-resource-unit"] == "2"
     selected = client.get("/users", params={"$select": "id"})
     assert selected.headers["x-ms-resource-unit"] == "1"
-    small = client.get("/subscribedSkus", params={"$top": "5"})
+    # subscribedSkus does not take $top (Graph: 400); group members (cost 3) do.
+    group = world.require_tenant(customer_id(world)).groups[0].id
+    small = client.get(f"/groups/{group}/members", params={"$top": "5"})
     assert small.headers["x-ms-resource-unit"] == "2"
     assert client.get("/domains").headers["x-ms-resource-unit"] == "1"  # 6 units used
     assert client.get("/organization").status_code == 429

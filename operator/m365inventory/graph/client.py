@@ -90,6 +90,8 @@ class GraphConnection:
         self._sleep = sleep
         self._limits = dict(limits)
         self._tenants: dict[tuple[str, bool], GraphClient] = {}
+        #: Tenants this app got a token for: proof that its client ID and credentials work.
+        self.signed_in: set[str] = set()
 
     def __repr__(self) -> str:
         return f"GraphConnection(cloud={self.cloud.name!r})"
@@ -105,7 +107,12 @@ class GraphConnection:
         if client is None:
 
             async def token() -> str:
-                return await self.tokens.token(tenant_id, delegated=delegated)
+                try:
+                    value = await self.tokens.token(tenant_id, delegated=delegated)
+                except errors.AuthenticationError as error:
+                    raise self._read_sign_in_failure(error, tenant_id=tenant_id) from None
+                self.signed_in.add(tenant_id)
+                return value
 
             sender = Sender(
                 tenant_id=tenant_id,
@@ -119,6 +126,15 @@ class GraphConnection:
             )
             client = self._tenants[key] = GraphClient(sender=sender)
         return client
+
+    def _read_sign_in_failure(
+        self, error: errors.AuthenticationError, *, tenant_id: str
+    ) -> errors.AuthenticationError:
+        """AADSTS700016 in a tenant while the same app signed in to another one: the app has
+        no service principal there (no consent), not a wrong client ID."""
+        if error.aadsts == errors.APP_NOT_FOUND and self.signed_in - {tenant_id}:
+            return errors.consent_missing(error, tenant_id=tenant_id)
+        return error
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -292,6 +308,10 @@ class GraphClient:
 
         async def parse(sub: batching.SubResponse) -> model.BitlockerRecoveryKey:
             body = dict(sub.body) if isinstance(sub.body, Mapping) else {}
+            # The reference page's example wraps the key in "value"
+            # (learn.microsoft.com/graph/api/bitlockerrecoverykey-get, Example 2).
+            if isinstance(body.get("value"), Mapping) and "key" not in body:
+                body = dict(body["value"])
             body.setdefault("id", sub.id)
             return model.BitlockerRecoveryKey.model_validate(body)
 

@@ -48,10 +48,14 @@ class AuthenticationError(GraphError):
         error: str | None = None,
         status: int | None = None,
         endpoint: str | None = None,
+        consent_missing: bool = False,
     ) -> None:
         super().__init__(message, status=status, code=error, endpoint=endpoint)
         self.aadsts = aadsts
         self.hint = hint
+        self.consent_missing = consent_missing
+        """The app's client ID is valid (it signed in elsewhere) but has no service principal
+        in this tenant: a customer administrator must consent; the credentials are fine."""
 
 
 class MissingPermission(GraphError):
@@ -72,6 +76,12 @@ class TransientError(GraphError):
 
 class PermanentError(GraphError):
     """A failure that retrying cannot fix (4xx other than 429/408, malformed answers)."""
+
+
+class NotApplicable(PermanentError):
+    """Graph answered 400 "Request not applicable to target tenant.": the tenant lacks the
+    service (e.g. no Intune licence for deviceManagement). Retrying cannot help; the feature
+    does not exist there."""
 
 
 class ResyncRequired(PermanentError):
@@ -104,6 +114,10 @@ _AADSTS_HINTS: Mapping[int, str] = {
 }
 
 _AADSTS = re.compile(r"AADSTS(\d+)")
+
+#: Graph's answer to an Intune request in a tenant without an Intune licence (reported by
+#: Microsoft Q&A and microsoftgraph/msgraph-beta-sdk-go#198; not on the reference pages).
+NOT_APPLICABLE_MESSAGE = "Request not applicable to target tenant."
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -138,6 +152,31 @@ def authentication_error(
     if first_line:
         message += f" ({first_line[:300]})"
     return AuthenticationError(message, aadsts=aadsts, hint=hint, error=error)
+
+
+#: AADSTS700016 means "no application with this client ID in this directory". Entra answers it
+#: both for a wrong client ID and for a multi-tenant app nobody consented to in that tenant
+#: (https://learn.microsoft.com/entra/identity-platform/reference-error-codes); which one it is
+#: shows only when the same client ID signed in to another tenant.
+APP_NOT_FOUND = 700016
+
+
+def consent_missing(error: AuthenticationError, *, tenant_id: str) -> AuthenticationError:
+    """The same AADSTS700016 failure, read as "no consent in this customer tenant" because the
+    app signed in elsewhere (so the client ID and credentials are right)."""
+    hint = (
+        "The app has no service principal in this customer tenant (nobody consented): an "
+        f"administrator of tenant {tenant_id} must grant admin consent to the multi-tenant app."
+    )
+    return AuthenticationError(
+        f"token request for tenant {tenant_id} failed: AADSTS{APP_NOT_FOUND} - {hint}",
+        aadsts=error.aadsts,
+        hint=hint,
+        error=error.code,
+        status=error.status,
+        endpoint=error.endpoint,
+        consent_missing=True,
+    )
 
 
 def _error_parts(body: Any) -> tuple[str | None, str]:
@@ -190,6 +229,8 @@ def classify(
             permissions=needed,
             **kwargs,
         )
+    if status == 400 and text.strip().lower() == NOT_APPLICABLE_MESSAGE.lower():
+        return NotApplicable(f"{where}: the tenant does not have this service ({detail})", **kwargs)
     if status in (429, 503):
         return Throttled(f"{where}: still throttled after retries ({detail})", **kwargs)
     if status >= 500 or status == 408:

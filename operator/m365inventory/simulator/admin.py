@@ -35,6 +35,7 @@ def summary(world: World) -> dict[str, Any]:
                     "recoveryKeys": len(t.recovery_keys),
                     "hasEntraIdP1": t.has_entra_id_p1,
                     "displayConcealedNames": t.display_concealed_names,
+                    "intuneLicensed": t.intune_licensed,
                 }
                 for t in world.tenants
             ],

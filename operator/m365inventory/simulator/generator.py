@@ -132,8 +132,14 @@ def generate_world(
     devices_per_tenant: int = 20,
     partner: bool = True,
     large_tenant_users: int = 0,
+    without_intune: int = 0,
 ) -> World:
-    """Build a deterministic world; `partner` adds an MSP tenant with GDAP to every customer."""
+    """Build a deterministic world; `partner` adds an MSP tenant with GDAP to every customer.
+
+    `without_intune` makes the last that many customers tenants without an Intune licence
+    (no managed devices; Graph answers their managedDevices requests 400). Opt-in, so the
+    default worlds of tests, demo and bench stay Intune-licensed.
+    """
     gen = _Generator(random.Random(seed))
     customers = [
         gen.tenant(
@@ -148,6 +154,9 @@ def generate_world(
         customers.append(
             gen.tenant(index=len(customers), users=large_tenant_users, groups=2, devices=5)
         )
+    for customer in customers[len(customers) - without_intune :] if without_intune else []:
+        customer.intune_licensed = False
+        customer.devices = []
     world = World(tenants=list(customers))
     home = customers[0] if customers else None
     if partner:

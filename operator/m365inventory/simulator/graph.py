@@ -17,7 +17,7 @@ from typing import Any
 
 import jwt
 
-from m365inventory.simulator import errors, permissions
+from m365inventory.simulator import errors, permissions, strictness
 from m365inventory.simulator.counters import Counters
 from m365inventory.simulator.errors import GraphError
 from m365inventory.simulator.faults import Faults
@@ -249,6 +249,13 @@ class GraphService:
             denial = permissions.denial_for(permission_key)
             raise GraphError(403, denial.code, denial.message)
         query = Query.parse(request.params, headers=request.headers)
+        strictness.check(
+            template=route.template,
+            query=query,
+            params=request.params,
+            headers=request.headers,
+            path_params=params,
+        )
         with env.world.lock:
             context = Context(
                 world=env.world,

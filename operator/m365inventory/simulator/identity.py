@@ -229,14 +229,7 @@ class TokenService:
                 "request to the wrong tenant.",
             )
         if check_principal and tenant.id not in app.grants:
-            raise IdentityError(
-                400,
-                "invalid_client",
-                7000229,
-                f"The client application {client_id} is missing "
-                f"service principal in the tenant {tenant.id}. See instructions here: "
-                "https://go.microsoft.com/fwlink/?linkid=2225119",
-            )
+            raise no_service_principal(client_id=client_id, tenant=tenant)
         return app
 
     def _authenticate_client(self, tenant: Tenant, request: TokenRequest) -> App:
@@ -413,3 +406,24 @@ def _public_key(certificate_pem: str) -> Any:
     from cryptography import x509
 
     return x509.load_pem_x509_certificate(certificate_pem.encode()).public_key()
+
+
+def no_service_principal(*, client_id: str, tenant: Tenant) -> IdentityError:
+    """What Entra ID answers a client-credentials request in a tenant where the multi-tenant
+    app has no service principal (nobody consented there): AADSTS700016, `unauthorized_client`
+    ("This can happen if the application has not been installed by the administrator of the
+    tenant or consented to by any user in the tenant";
+    https://learn.microsoft.com/entra/identity-platform/reference-error-codes, and
+    https://learn.microsoft.com/entra/identity/enterprise-apps/create-service-principal-cross-tenant:
+    "check whether the enterprise application is already in your tenant by attempting to sign
+    in"). The message is the one an unknown client id gets: Entra cannot tell them apart.
+    """
+    return IdentityError(
+        400,
+        "unauthorized_client",
+        700016,
+        f"Application with identifier '{client_id}' was not found in the directory "
+        f"'{tenant.display_name}'. This can happen if the application has not been installed by "
+        "the administrator of the tenant or consented to by any user in the tenant. You may have "
+        "sent your authentication request to the wrong tenant.",
+    )

@@ -12,6 +12,7 @@ import binascii
 import json
 import re
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,9 @@ from m365inventory.simulator.errors import GraphError, bad_request
 
 _EQ = re.compile(r"^\s*([A-Za-z][\w/]*)\s+eq\s+('(?:[^']|'')*'|true|false|null|-?\d+)\s*$")
 _STARTSWITH = re.compile(r"^\s*startswith\(\s*([A-Za-z][\w/]*)\s*,\s*'((?:[^']|'')*)'\s*\)\s*$")
+# Advanced-query forms (strictness.py lets them through only with ConsistencyLevel: eventual).
+_NE = re.compile(r"^\s*([A-Za-z][\w/]*)\s+ne\s+('(?:[^']|'')*'|true|false|null|-?\d+)\s*$")
+_ENDSWITH = re.compile(r"^\s*endswith\(\s*([A-Za-z][\w/]*)\s*,\s*'((?:[^']|'')*)'\s*\)\s*$")
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class Query:
     top: int | None
     filter: str | None
     count: bool
+    search: str | None
     skiptoken: str | None
     deltatoken: str | None
 
@@ -52,6 +57,7 @@ class Query:
             top=top,
             filter=params.get("$filter"),
             count=count,
+            search=params.get("$search"),
             skiptoken=params.get("$skiptoken"),
             deltatoken=params.get("$deltatoken"),
         )
@@ -81,7 +87,8 @@ def project(
 _NAVIGATIONS = {"members", "owners", "manager", "memberof"}
 
 
-def check_select(select: tuple[str, ...] | None, known: set[str], *, entity: str) -> None:
+def check_select(select: tuple[str, ...] | None, known: AbstractSet[str], *, entity: str) -> None:
+    """400 as Graph answers a `$select` of a property the entity type does not have."""
     for name in select or ():
         if name.lower() not in {k.lower() for k in known}:
             raise bad_request(
@@ -101,6 +108,10 @@ def compile_filter(expression: str | None) -> Callable[[dict[str, Any]], bool]:
             tests.append(_equals(match.group(1), _literal(match.group(2))))
         elif match := _STARTSWITH.match(clause):
             tests.append(_starts_with(match.group(1), match.group(2).replace("''", "'")))
+        elif match := _NE.match(clause):
+            tests.append(_negated(_equals(match.group(1), _literal(match.group(2)))))
+        elif match := _ENDSWITH.match(clause):
+            tests.append(_ends_with(match.group(1), match.group(2).replace("''", "'")))
         else:
             raise bad_request(
                 f"Invalid filter clause: {clause.strip()}", code="Request_UnsupportedQuery"
@@ -120,6 +131,28 @@ def _starts_with(path: str, prefix: str) -> Callable[[dict[str, Any]], bool]:
         return str(_lookup(item, path) or "").lower().startswith(prefix.lower())
 
     return test
+
+
+def _negated(test: Callable[[dict[str, Any]], bool]) -> Callable[[dict[str, Any]], bool]:
+    return lambda item: not test(item)
+
+
+def _ends_with(path: str, suffix: str) -> Callable[[dict[str, Any]], bool]:
+    def test(item: dict[str, Any]) -> bool:
+        return str(_lookup(item, path) or "").lower().endswith(suffix.lower())
+
+    return test
+
+
+def search_predicate(expression: str | None) -> Callable[[dict[str, Any]], bool]:
+    """`$search="property:text"` (one clause): Graph tokenizes; this matches a substring."""
+    if not expression:
+        return lambda _item: True
+    clause = expression.strip().strip('"')
+    prop, sep, text = clause.partition(":")
+    if not sep or not prop.strip():
+        raise bad_request(f"Syntax error: invalid $search clause {expression!r}.")
+    return lambda item: text.strip().lower() in str(_lookup(item, prop.strip()) or "").lower()
 
 
 def _literal(text: str) -> Any:

@@ -29,11 +29,13 @@ def collection(
     items: Sequence[Any],
     entity_set: str,
     render: Callable[[Any], dict[str, Any]] | None = None,
+    cap: int | None = None,
 ) -> GraphResponse:
     """One page of `items` with a nextLink when more remain.
 
     `items` are rendered entities, or raw ones that `render` turns into JSON (only the page
-    is rendered, which keeps a 2,000-user tenant cheap to page through).
+    is rendered, which keeps a 2,000-user tenant cheap to page through). `cap` bounds the
+    page whatever `$top` asks (Graph's per-query limits, e.g. 120 users with signInActivity).
     """
     offset = 0
     if ctx.query.skiptoken:
@@ -42,6 +44,8 @@ def collection(
             raise bad_request("Invalid skip token.", code="Request_BadRequest")
         offset = state["o"]
     size = ctx.settings.page_size_for(endpoint=ctx.endpoint, top=ctx.query.top)
+    if cap is not None:
+        size = min(size, cap)
     page = [render(item) if render else item for item in items[offset : offset + size]]
     body: dict[str, Any] = {"@odata.context": context_url(ctx, entity_set)}
     if ctx.query.count:
@@ -59,10 +63,13 @@ def delta(
     *,
     kind: str,
     entities: Sequence[Any],
-    render: Callable[[Any, tuple[str, ...] | None], dict[str, Any]],
+    render: Callable[[Any, tuple[str, ...] | None, tuple[int, int]], dict[str, Any]],
     entity_set: str,
 ) -> GraphResponse:
-    """A page of a delta round for `kind` ("user" or "group") of the calling tenant."""
+    """A page of a delta round for `kind` ("user" or "group") of the calling tenant.
+
+    `render(entity, select, (base, upto))` gets the round's change window (base -1: the first
+    round), so a group can list only the members that changed in it."""
     tenant = ctx.tenant
     query = ctx.query
     if query.deltatoken is not None:
@@ -101,8 +108,8 @@ def delta(
     page = [
         {"id": row.id, "@removed": {"reason": row.reason}}
         if isinstance(row, Tombstone)
-        else render(row, select)
-        for row in rows[offset : offset + size]
+        else render(row, select, (base, upto))
+        for row in rows[_replayed(ctx, offset) : offset + size]
     ]
     if offset + size < len(rows):
         token = encode_token(
@@ -133,3 +140,10 @@ def _delta_page(
         "value": page,
     }
     return GraphResponse(status=200, body=body)
+
+
+def _replayed(ctx: Context, offset: int) -> int:
+    """Where a delta page starts: with `settings.delta_replays`, one row early, so the last
+    object of the previous page comes again ("the same resource might be returned more than
+    once", https://learn.microsoft.com/graph/delta-query-overview); clients must merge by id."""
+    return max(offset - 1, 0) if ctx.settings.delta_replays and offset else offset

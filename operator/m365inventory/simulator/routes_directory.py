@@ -12,10 +12,10 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from m365inventory.simulator import paging
+from m365inventory.simulator import paging, schema
 from m365inventory.simulator.errors import GraphError
 from m365inventory.simulator.graph import Context, GraphResponse, Route
-from m365inventory.simulator.odata import compile_filter, project
+from m365inventory.simulator.odata import compile_filter, project, search_predicate
 from m365inventory.simulator.world import App, Group, Sku, Tenant, User
 
 USER_DEFAULT_SELECT = (
@@ -89,10 +89,22 @@ def render_user(user: User, select: tuple[str, ...] | None) -> dict[str, Any]:
     return project(user.graph(), select, USER_DEFAULT_SELECT)
 
 
+#: "When you specify $select=signInActivity or $filter=signInActivity while listing users, the
+#: maximum page size for $top is 120. Requests with $top set higher than 120 return pages with
+#: up to 120 users." (https://learn.microsoft.com/graph/api/user-list, Optional query parameters)
+SIGN_IN_ACTIVITY_PAGE_MAX = 120
+
+
 def users(ctx: Context) -> GraphResponse:
     _check_sign_in_activity(ctx)
+    sign_in = any(s.lower() == "signinactivity" for s in ctx.query.select or ())
     return _listing(
-        ctx, ctx.tenant.users, render=User.graph, default=USER_DEFAULT_SELECT, entity_set="users"
+        ctx,
+        ctx.tenant.users,
+        render=User.graph,
+        default=USER_DEFAULT_SELECT,
+        entity_set="users",
+        cap=SIGN_IN_ACTIVITY_PAGE_MAX if sign_in else None,
     )
 
 
@@ -109,7 +121,11 @@ def user(ctx: Context) -> GraphResponse:
 
 def users_delta(ctx: Context) -> GraphResponse:
     return paging.delta(
-        ctx, kind="user", entities=ctx.tenant.users, render=render_user, entity_set="users"
+        ctx,
+        kind="user",
+        entities=ctx.tenant.users,
+        render=lambda user, select, _window: render_user(user, select),
+        entity_set="users",
     )
 
 
@@ -118,11 +134,31 @@ def render_group(group: Group, select: tuple[str, ...] | None) -> dict[str, Any]
 
 
 def _render_group_delta(tenant: Tenant) -> Any:
-    def render(group: Group, select: tuple[str, ...] | None) -> dict[str, Any]:
+    """`members@delta` as Graph sends it (https://learn.microsoft.com/graph/api/group-delta):
+    every member in the first round; afterwards only the members added since the last round,
+    and the removed ones with `@removed: {"reason": "deleted"}`."""
+
+    def render(
+        group: Group, select: tuple[str, ...] | None, window: tuple[int, int]
+    ) -> dict[str, Any]:
         row = render_group(group, select)
         if select is None or "members" in {s.lower() for s in select}:
+            base, upto = window
+            changes = (
+                [(member, True) for member in group.members]
+                if base < 0
+                else group.member_changes(since=base, upto=upto)
+            )
+            groups = {g.id for g in tenant.groups}
             row["members@delta"] = [
-                {"@odata.type": "#microsoft.graph.user", "id": member} for member in group.members
+                {
+                    "@odata.type": "#microsoft.graph.group"
+                    if member in groups
+                    else "#microsoft.graph.user",
+                    "id": member,
+                }
+                | ({} if added else {"@removed": {"reason": "deleted"}})
+                for member, added in changes
             ]
         return row
 
@@ -163,15 +199,41 @@ def group_members(ctx: Context) -> GraphResponse:
     found = ctx.tenant.group(ctx.params["id"])
     if found is None:
         raise _missing(ctx.params["id"])
-    by_id = {u.id: u for u in ctx.tenant.users}
-    members = [by_id[m] for m in found.members if m in by_id]
-    return _listing(
+    members = [m for m in map(_directory_object(ctx.tenant), found.members) if m is not None]
+    select = ctx.query.select
+    if ctx.query.filter or ctx.query.search:
+        keep, hit = compile_filter(ctx.query.filter), search_predicate(ctx.query.search)
+        rows = [_member_row(m, select) for m in members]
+        rows = [row for row in rows if keep(row) and hit(row)]
+        return paging.collection(ctx, items=rows, entity_set="directoryObjects")
+    return paging.collection(
         ctx,
-        members,
-        render=lambda u: {"@odata.type": "#microsoft.graph.user"} | u.graph(),
-        default=USER_DEFAULT_SELECT,
+        items=members,
         entity_set="directoryObjects",
+        render=lambda member: _member_row(member, select),
     )
+
+
+def _directory_object(tenant: Tenant) -> Callable[[str], User | Group | None]:
+    """A member id -> the user or group it names (members of every type the world holds)."""
+    objects: dict[str, User | Group] = {u.id: u for u in tenant.users}
+    objects.update({g.id: g for g in tenant.groups})
+    return objects.get
+
+
+def _member_row(member: User | Group, select: tuple[str, ...] | None) -> dict[str, Any]:
+    """A member as its own type: `@odata.type` says which, and a `$select`ed property that
+    type does not have is left out (Graph answers a directoryObject collection that way:
+    https://learn.microsoft.com/graph/api/group-list-members, "members of every type")."""
+    if isinstance(member, User):
+        row = project({"@odata.type": "#microsoft.graph.user"} | member.graph(), select, None)
+        known = schema.USER
+    else:
+        row = project({"@odata.type": "#microsoft.graph.group"} | member.graph(), select, None)
+        known = schema.GROUP
+    if select is None and isinstance(member, User):
+        row = project(row, None, USER_DEFAULT_SELECT)
+    return {k: v for k, v in row.items() if k.startswith("@") or k in known}
 
 
 def subscribed_skus(ctx: Context) -> GraphResponse:
@@ -238,19 +300,21 @@ def _listing(
     render: Callable[[Any], dict[str, Any]],
     default: tuple[str, ...] | None,
     entity_set: str,
+    cap: int | None = None,
 ) -> GraphResponse:
-    """Filter (which needs every entity rendered) or page lazily (renders only the page)."""
+    """Filter/search (which needs every entity rendered) or page lazily (renders the page)."""
     select = ctx.query.select
 
     def shaped(row: dict[str, Any]) -> dict[str, Any]:
         return project(row, select, default)
 
-    if ctx.query.filter:
+    if ctx.query.filter or ctx.query.search:
         keep = compile_filter(ctx.query.filter)
-        rows = [shaped(row) for row in map(render, entities) if keep(row)]
-        return paging.collection(ctx, items=rows, entity_set=entity_set)
+        found = search_predicate(ctx.query.search)
+        rows = [shaped(row) for row in map(render, entities) if keep(row) and found(row)]
+        return paging.collection(ctx, items=rows, entity_set=entity_set, cap=cap)
     return paging.collection(
-        ctx, items=entities, entity_set=entity_set, render=lambda e: shaped(render(e))
+        ctx, items=entities, entity_set=entity_set, render=lambda e: shaped(render(e)), cap=cap
     )
 
 

@@ -16,7 +16,15 @@ from m365inventory.simulator.odata import compile_filter, project
 from m365inventory.simulator.world import RecoveryKey
 
 
+def _check_intune_licence(ctx: Context) -> None:
+    """A tenant without an Intune licence: Graph's 400 for every Intune request (reported on
+    Microsoft Q&A for managedDevices and managedTenants; the reference pages do not list it)."""
+    if not ctx.tenant.intune_licensed:
+        raise bad_request("Request not applicable to target tenant.", code="BadRequest")
+
+
 def managed_devices(ctx: Context) -> GraphResponse:
+    _check_intune_licence(ctx)
     keep = compile_filter(ctx.query.filter)
     rows = []
     for device in ctx.tenant.devices:
@@ -27,6 +35,7 @@ def managed_devices(ctx: Context) -> GraphResponse:
 
 
 def managed_device(ctx: Context) -> GraphResponse:
+    _check_intune_licence(ctx)
     device = ctx.tenant.device(ctx.params["id"])
     if device is None:
         raise GraphError(404, "ResourceNotFound", f"Resource not found: {ctx.params['id']}")

@@ -6,6 +6,7 @@ empty collection, as Graph gives a tenant that is not a partner.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from m365inventory.simulator import paging
@@ -33,6 +34,14 @@ def customers(ctx: Context) -> GraphResponse:
     )
 
 
+def etag(version: str) -> str:
+    """A weak ETag in Graph's form for GDAP objects, e.g. W/"JyIwMzAw…Jw==" (the list example of
+    https://learn.microsoft.com/graph/api/tenantrelationship-list-delegatedadminrelationships
+    carries one per relationship); it changes whenever the relationship does."""
+    inner = base64.b64encode(f"'\"{version}\"'".encode()).decode()
+    return f'W/"{inner}"'
+
+
 def relationships(ctx: Context) -> GraphResponse:
     rows = []
     for rel in ctx.tenant.relationships:
@@ -40,6 +49,7 @@ def relationships(ctx: Context) -> GraphResponse:
         rows.append(
             {
                 "@odata.type": "#microsoft.graph.delegatedAdminRelationship",
+                "@odata.etag": etag(f"{rel.id}:{rel.status}:{rel.last_modified_date_time}"),
                 "id": rel.id,
                 "displayName": rel.display_name,
                 "duration": rel.duration,

@@ -1,8 +1,8 @@
 """Usage reports: the 302 to a short-lived pre-authenticated CSV, and admin/reportSettings.
 
-The CSV has Microsoft's columns for getMailboxUsageDetail, a UTF-8 byte order mark like the
-real download, and, when the tenant conceals names, 32-hex-digit hashes in place of user
-principal names and display names (what breaks naive mailbox matching).
+The CSV has exactly Microsoft's documented columns for getMailboxUsageDetail, a UTF-8 byte
+order mark like the real download, and, when the tenant conceals names, 32-hex-digit hashes
+in place of user principal names and display names (what breaks naive mailbox matching).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from m365inventory.simulator.graph import Context, GraphResponse, Route
 from m365inventory.simulator.world import Tenant
 
 PERIODS = ("D7", "D30", "D90", "D180")
+#: Exactly the documented columns, in order
+#: (https://learn.microsoft.com/graph/api/reportroot-getmailboxusagedetail, Response).
 MAILBOX_COLUMNS = (
     "Report Refresh Date",
     "User Principal Name",
@@ -36,7 +38,6 @@ MAILBOX_COLUMNS = (
     "Deleted Item Size (Byte)",
     "Deleted Item Quota (Byte)",
     "Has Archive",
-    "Recipient Type",
     "Report Period",
 )
 
@@ -75,7 +76,6 @@ def mailbox_usage_csv(tenant: Tenant, *, period: str) -> bytes:
                 box.deleted_item_size_bytes,
                 32212254720,
                 str(box.has_archive),
-                box.recipient_type,
                 period.removeprefix("D"),
             ]
         )

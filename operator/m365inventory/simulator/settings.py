@@ -36,6 +36,10 @@ class Settings(BaseModel):
     token_lifetime_seconds: int = 3599
     report_url_lifetime_seconds: int = 300
     batch_max_requests: int = 20
+    #: Repeat the last object of a delta page at the start of the next one, as Graph may
+    #: (delta-query-overview: "the same resource might be returned more than once"). Off by
+    #: default: the client appends delta pages as they come.
+    delta_replays: bool = False
     #: Graph documents ocp-client-name/-version as required for BitLocker keys; enforce it?
     require_bitlocker_client_headers: bool = False
     throttle: ThrottleLimits = Field(default_factory=ThrottleLimits)

@@ -102,7 +102,17 @@ class Group(_Model):
     visibility: str | None = None
     members: list[str] = Field(default_factory=list)
     seq: int = Field(default=0, exclude=True)
-    sim_only: ClassVar[frozenset[str]] = frozenset({"members"})
+    #: (seq, user id, added) per membership change, for incremental `members@delta`.
+    member_log: list[tuple[int, str, bool]] = Field(default_factory=list, exclude=True)
+    sim_only: ClassVar[frozenset[str]] = frozenset({"members", "member_log"})
+
+    def member_changes(self, *, since: int, upto: int) -> list[tuple[str, bool]]:
+        """Net membership changes in (since, upto]: user id -> added (True) or removed."""
+        net: dict[str, bool] = {}
+        for seq, member, added in self.member_log:
+            if since < seq <= upto:
+                net[member] = added
+        return list(net.items())
 
 
 class Domain(_Model):
@@ -203,6 +213,9 @@ class Tenant(_Model):
     technical_notification_mails: list[str] = Field(default_factory=list)
     has_entra_id_p1: bool = False
     display_concealed_names: bool = False
+    #: Has a licence that includes Microsoft Intune. Without one, Graph answers every
+    #: deviceManagement/managedDevices request 400 "Request not applicable to target tenant."
+    intune_licensed: bool = True
     domains: list[Domain] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)
     groups: list[Group] = Field(default_factory=list)
@@ -353,12 +366,14 @@ class World(_Model):
             if user_id not in group.members:
                 group.members.append(user_id)
                 group.seq = self._bump()
+                group.member_log.append((group.seq, user_id, True))
 
     def remove_group_member(self, tenant_id: str, group_id: str, user_id: str) -> None:
         with self._lock:
             group = self._require(self.require_tenant(tenant_id).group(group_id), group_id)
             group.members.remove(user_id)
             group.seq = self._bump()
+            group.member_log.append((group.seq, user_id, False))
 
     def add_device(self, tenant_id: str, device: ManagedDevice | dict[str, Any]) -> ManagedDevice:
         with self._lock:

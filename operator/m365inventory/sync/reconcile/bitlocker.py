@@ -188,6 +188,10 @@ async def sync_bitlocker(
     if fetched is not None:
         if any(isinstance(e, graph_errors.MissingPermission) for e in fetched.errors.values()):
             report.denied = True
+            report.notes.append(
+                "bitlockerKeys not synced: grant BitlockerKey.Read.All (application permission) "
+                "with admin consent (BitlockerKey.ReadBasic.All lists keys, not their values)"
+            )
         failed = len(fetched.errors)
         if failed:
             report.notes.append(f"{failed} BitLocker recovery keys could not be read")
@@ -266,7 +270,10 @@ async def _denied(
     ws: Workspace, *, devices: Sequence[MatchedDevice], report: BitlockerReport
 ) -> BitlockerReport:
     report.denied = True
-    report.notes.append("BitLocker recovery keys unavailable: permission missing (403)")
+    report.notes.append(
+        "bitlockerKeys not synced: grant BitlockerKey.Read.All (application permission) with "
+        "admin consent"
+    )
     for device in devices:
         await _condition(
             ws,

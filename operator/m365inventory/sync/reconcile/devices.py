@@ -36,6 +36,8 @@ class DeviceCounts:
     removed: int = 0
     ethernet_fetched: int = 0
     notes: list[str] = field(default_factory=list)
+    degraded: dict[str, str] = field(default_factory=dict)
+    """Feature -> why it was skipped ("bitlockerKeys" without BitlockerKey.Read.All)."""
 
     def as_status(self) -> dict[str, int]:
         """`status.devices` of the TenantMatch."""
@@ -129,7 +131,10 @@ async def sync_devices(
     max_suggestions: int = 3,
     removal: RemovalPolicy = RemovalPolicy.RETAIN,
 ) -> DeviceCounts:
-    """Match, record and (with `bitlocker_keys`) secure the tenant's Intune devices."""
+    """Match, record and (with `bitlocker_keys`) secure the tenant's Intune devices.
+
+    The device list is read before anything is written: a tenant without Intune
+    (`NotApplicable`) or a 403 raises from here with no DeviceMatch marked removed."""
     await ws.load_devices()
     await ws.load_contacts()
     connector_name = connector["metadata"]["name"]
@@ -184,6 +189,10 @@ async def sync_devices(
             ws, client=client, tenant_id=tenant_id, devices=matched
         )
         counts.notes.extend(report.notes)
+        if report.denied:
+            counts.degraded["bitlockerKeys"] = (
+                "grant BitlockerKey.Read.All (application permission) with admin consent"
+            )
     return counts
 
 

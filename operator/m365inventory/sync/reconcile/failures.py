@@ -13,7 +13,7 @@ CONSENT_CODES = frozenset({65001, 7000229, 500011})
 def classify(error: BaseException) -> Failure:
     """The Failure for an exception raised while syncing."""
     if isinstance(error, errors.AuthenticationError):
-        if error.aadsts in CONSENT_CODES:
+        if error.aadsts in CONSENT_CODES or error.consent_missing:
             return Failure("ConsentMissing", error.message, retryable=False)
         return Failure("AuthenticationFailed", error.message, retryable=False, credentials=True)
     if isinstance(error, errors.MissingPermission):
@@ -23,6 +23,8 @@ def classify(error: BaseException) -> Failure:
             f"{error.message}: grant {needed} (application permission) and admin consent",
             retryable=False,
         )
+    if isinstance(error, errors.NotApplicable):
+        return Failure("NotApplicable", error.message, retryable=False)
     if isinstance(error, errors.Throttled):
         return Failure("Throttled", error.message, retryable=True)
     if isinstance(error, errors.TransientError):
