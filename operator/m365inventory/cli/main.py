@@ -70,6 +70,17 @@ def run(
         ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    allow_custom_cloud: Annotated[
+        bool,
+        typer.Option(
+            "--allow-custom-cloud",
+            envvar="M365_INVENTORY_ALLOW_CUSTOM_CLOUD",
+            help="Let connectors with cloud Custom send their credentials to the authority "
+            "host they name (the Graph simulator in demos and tests). Default: credentials go "
+            "only to Microsoft's clouds; a Custom connector gets CredentialsValid=False, "
+            "CustomCloudNotAllowed.",
+        ),
+    ] = False,
 ) -> None:
     """Run the operator against the cluster of the current kubeconfig (or in-cluster)."""
     from m365inventory.cli import running
@@ -81,6 +92,7 @@ def run(
         metrics_port=metrics_port,
         priority=priority,
         verbose=verbose,
+        allow_custom_cloud=allow_custom_cloud,
     )
 
 

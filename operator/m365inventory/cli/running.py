@@ -18,6 +18,7 @@ def run(
     metrics_port: int | None = None,
     priority: int | None = None,
     verbose: bool,
+    allow_custom_cloud: bool = False,
 ) -> None:
     """Run until interrupted; watch `namespaces`, or the whole cluster when empty."""
     import m365inventory.handlers  # noqa: F401 - registers the handlers
@@ -39,7 +40,8 @@ def run(
             priority=peering_priority(peering=peering, priority=priority),
             liveness_endpoint=liveness,
             # The startup handler (handlers/lifecycle.py) serves the metrics on this port.
-            memo=kopf.Memo(metrics_port=metrics_port),
+            # allow_custom_cloud reaches sync/credentials.resolve through the Runner.
+            memo=kopf.Memo(metrics_port=metrics_port, allow_custom_cloud=allow_custom_cloud),
         )
     )
 

@@ -56,7 +56,13 @@ async def start(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> None:
     memo.runtime = Runtime(
         client=client,
         store=store,
-        scheduler=Scheduler(runner=Runner(store=store, observer=metrics)),
+        scheduler=Scheduler(
+            runner=Runner(
+                store=store,
+                observer=metrics,
+                allow_custom_cloud=bool(getattr(memo, "allow_custom_cloud", False)),
+            )
+        ),
         metrics=metrics,
     )
 

@@ -97,8 +97,11 @@ class Runner:
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
         observer: SyncObserver | None = None,
+        allow_custom_cloud: bool = False,
     ) -> None:
         self.store = store
+        # Send credentials to `cloud: Custom` endpoints (`run --allow-custom-cloud`).
+        self.allow_custom_cloud = allow_custom_cloud
         self.observer: SyncObserver = observer or NoObserver()
         self._connect = connect
         self._clock = clock
@@ -230,7 +233,9 @@ class Runner:
         settings: credentials.ConnectionSettings | None = None
         try:
             spec = MicrosoftConnectorSpec.model_validate(body.get("spec") or {})
-            settings = await credentials.resolve(self.store, spec=spec, namespace=key[0])
+            settings = await credentials.resolve(
+                self.store, spec=spec, namespace=key[0], allow_custom_cloud=self.allow_custom_cloud
+            )
             if trigger in FRESH_START_TRIGGERS and self.failures[key]:
                 # MSAL remembers a failed token request for 60 s (its throttling cache); a
                 # person who fixed consent and asked for a sync expects a real new attempt.
@@ -299,7 +304,12 @@ class Runner:
         self, *, spec: MicrosoftConnectorSpec, namespace: str, used: credentials.ConnectionSettings
     ) -> bool:
         try:
-            now = await credentials.resolve(self.store, spec=spec, namespace=namespace)
+            now = await credentials.resolve(
+                self.store,
+                spec=spec,
+                namespace=namespace,
+                allow_custom_cloud=self.allow_custom_cloud,
+            )
         except credentials.CredentialsProblem:
             return False
         return now.fingerprint != used.fingerprint
