@@ -98,6 +98,7 @@ async def test_another_namespaces_service_account_is_refused(
         await _sign_in(sim, issuer.token(namespace="team-b", name="m365-sync"))
     assert refused.value.aadsts == 70021
     assert "Assertion Subject: 'system:serviceaccount:team-b:m365-sync'" in str(refused.value)
+    assert "system:serviceaccount:<namespace>:<serviceAccountName>" in str(refused.value)
     assert sim.counters.get(TOKEN, 200) == 0
 
 

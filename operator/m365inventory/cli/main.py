@@ -122,7 +122,8 @@ def simulate(
 
     Point a connector at it with cloud: Custom, endpoints.authorityHost = the printed
     address, endpoints.graphBaseUrl = the printed Graph URL and a Secret holding the printed
-    CA. Client secrets are in credentials.json, never printed. See docs/simulator.md.
+    CA, and start the operator with --allow-custom-cloud. Client secrets are in
+    credentials.json, never printed. See docs/simulator.md.
     """
     import tempfile
 
