@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from lightkube import ApiError, AsyncClient
 from lightkube.models.authentication_v1 import TokenRequestSpec
+from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import ServiceAccountToken
 from pydantic import SecretStr
 
@@ -51,10 +52,10 @@ class TokenRequestRefused(Exception):
 
 @dataclass(frozen=True)
 class IssuedToken:
-    """A token and when to fetch the next one (on ``time.monotonic``)."""
+    """A token and how long it is valid for."""
 
     token: SecretStr
-    renew_at: float
+    lifetime_seconds: int
 
 
 def _refused(error: ApiError, *, namespace: str, name: str) -> TokenRequestRefused:
@@ -90,9 +91,9 @@ async def request_token(
 ) -> IssuedToken:
     """Ask the API server for a bound token of ServiceAccount ``namespace/name``."""
     body = ServiceAccountToken(
-        spec=TokenRequestSpec(audiences=[audience], expirationSeconds=expiration_seconds)
+        metadata=ObjectMeta(name=name, namespace=namespace),
+        spec=TokenRequestSpec(audiences=[audience], expirationSeconds=expiration_seconds),
     )
-    started = time.monotonic()
     try:
         issued = await client.create(body, name=name, namespace=namespace)
     except ApiError as error:
@@ -103,7 +104,9 @@ async def request_token(
             reason=TOKEN_REQUEST_FAILED,
             message=f"TokenRequest for ServiceAccount {namespace}/{name} returned no token",
         )
-    return IssuedToken(token=SecretStr(token), renew_at=started + expiration_seconds / 2)
+    # The API server may shorten (never lengthen) the lifetime asked for: trust its answer.
+    lifetime = issued.spec.expirationSeconds if issued.spec is not None else None
+    return IssuedToken(token=SecretStr(token), lifetime_seconds=lifetime or expiration_seconds)
 
 
 @dataclass
@@ -119,7 +122,8 @@ class ServiceAccountAssertions:
     name: str
     audience: str = AZURE_AD_TOKEN_EXCHANGE
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
-    _current: IssuedToken | None = field(default=None, repr=False)
+    _current: SecretStr | None = field(default=None, repr=False)
+    _renew_at: float = field(default=0.0, repr=False)
     _loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
@@ -127,13 +131,14 @@ class ServiceAccountAssertions:
         """A token with at least half its lifetime left (requested when needed)."""
         self._loop = asyncio.get_running_loop()
         async with self._lock:
-            current = self._current
-            if current is None or current.renew_at <= self.clock():
-                current = await request_token(
+            if self._current is None or self._renew_at <= self.clock():
+                asked = self.clock()
+                issued = await request_token(
                     self.client, namespace=self.namespace, name=self.name, audience=self.audience
                 )
-                self._current = current
-        return current.token.get_secret_value()
+                self._current = issued.token
+                self._renew_at = asked + issued.lifetime_seconds / 2
+            return self._current.get_secret_value()
 
     def __call__(self) -> str:
         """MSAL's ``client_assertion`` callback: runs in a worker thread, never on the loop."""
