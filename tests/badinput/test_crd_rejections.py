@@ -65,7 +65,10 @@ REJECTED: list[tuple[str, Callable[[], dict[str, Any]], list[str]]] = [
         lambda: connector(
             credentials={"workloadIdentity": {"serviceAccountName": "kube-system:operator"}}
         ),
-        ["spec.credentials.workloadIdentity.serviceAccountName", "should match"],
+        [
+            "spec.credentials.workloadIdentity.serviceAccountName",
+            "only the name of a ServiceAccount in the connector's own namespace",
+        ],
     ),
     (
         "organization name that is not a Kubernetes name",

@@ -98,6 +98,15 @@ class WorkloadIdentityCredentials(ApiModel):
             min_length=1,
             max_length=253,
             pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+            json_schema_extra={
+                CEL: [
+                    cel(
+                        "!self.contains(':') && !self.contains('/')",
+                        "serviceAccountName is only the name of a ServiceAccount in the "
+                        "connector's own namespace: no namespace, no path",
+                    )
+                ]
+            },
         ),
     ]
     """Name of the ServiceAccount, in the connector's namespace, whose tokens the app
