@@ -35,7 +35,9 @@ GRACE_SECONDS = 5.0
 
 @dataclass
 class Listener:
-    """The attacker's HTTPS endpoint: records every connection and every byte it is sent."""
+    """The attacker's HTTPS endpoint, as capable as it needs to be: it answers MSAL's OpenID
+    discovery with a token endpoint of its own (so MSAL would go on to post the credential
+    there) and records every connection and every byte it is sent."""
 
     ca: trustme.CA = field(default_factory=trustme.CA)
     connections: int = 0
@@ -55,6 +57,29 @@ class Listener:
     def url(self) -> str:
         return f"https://127.0.0.1:{self.port}"
 
+    def _answer(self, head: bytes) -> bytes:
+        path = head.split(b" ", 2)[1].decode(errors="replace") if b" " in head else "/"
+        tenant = path.strip("/").split("/", 1)[0]
+        if "openid-configuration" in path:
+            root = f"{self.url}/{tenant}"
+            body = json.dumps(
+                {
+                    "issuer": f"{root}/v2.0",
+                    "token_endpoint": f"{root}/oauth2/v2.0/token",
+                    "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
+                    "jwks_uri": f"{root}/discovery/v2.0/keys",
+                    "token_endpoint_auth_methods_supported": ["client_secret_post"],
+                }
+            ).encode()
+            status = b"200 OK"
+        else:
+            body = json.dumps({"error": "invalid_client", "error_description": "x"}).encode()
+            status = b"400 Bad Request"
+        return (
+            b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n"
+        ) + body
+
     def _serve(self) -> None:
         while not self._stop.is_set():
             try:
@@ -66,8 +91,22 @@ class Listener:
                 conn.settimeout(2)
                 try:
                     with self._context.wrap_socket(conn, server_side=True) as tls:
-                        while chunk := tls.recv(65536):
-                            self.received += chunk
+                        request = b""
+                        while b"\r\n\r\n" not in request and (chunk := tls.recv(65536)):
+                            request += chunk
+                        head, _, body = request.partition(b"\r\n\r\n")
+                        length = next(
+                            (
+                                int(line.split(b":", 1)[1])
+                                for line in head.split(b"\r\n")
+                                if line.lower().startswith(b"content-length:")
+                            ),
+                            0,
+                        )
+                        while len(body) < length and (chunk := tls.recv(65536)):
+                            body += chunk
+                        self.received += head + b"\r\n\r\n" + body
+                        tls.sendall(self._answer(head))
                 except OSError:
                     pass
 
