@@ -92,7 +92,8 @@ class Rig:
     def start_operator(self, *, namespaces: list[str]) -> OperatorProcess:
         """`m365-inventory run` watching only the bench's namespaces."""
         port = _free_port()
-        args = ["run", "--liveness", f"http://127.0.0.1:{port}/healthz"]
+        # The bench's connectors point at the Graph simulator (cloud Custom): opt in.
+        args = ["run", "--allow-custom-cloud", "--liveness", f"http://127.0.0.1:{port}/healthz"]
         for name in namespaces:
             args += ["--namespace", name]
         operator = launch_operator(

@@ -56,9 +56,19 @@ REJECTED: list[tuple[str, Callable[[], dict[str, Any]], list[str]]] = [
         [".spec.tenantName: field not declared in schema"],
     ),
     (
-        "relative workload identity token path",
-        lambda: connector(credentials={"workloadIdentity": {"tokenFile": "token"}}),
-        ["spec.credentials.workloadIdentity.tokenFile", "should match '^/'"],
+        "workload identity without a ServiceAccount",
+        lambda: connector(credentials={"workloadIdentity": {}}),
+        ["spec.credentials.workloadIdentity.serviceAccountName", "Required value"],
+    ),
+    (
+        "workload identity naming a ServiceAccount of another namespace",
+        lambda: connector(
+            credentials={"workloadIdentity": {"serviceAccountName": "kube-system:operator"}}
+        ),
+        [
+            "spec.credentials.workloadIdentity.serviceAccountName",
+            "only the name of a ServiceAccount in the connector's own namespace",
+        ],
     ),
     (
         "organization name that is not a Kubernetes name",

@@ -171,7 +171,7 @@ INVALID: list[tuple[str, Callable[[], dict[str, Any]], list[str]]] = [
         lambda: connector(
             credentials={
                 "clientSecret": {"secretRef": {"name": "s", "key": "k"}},
-                "workloadIdentity": {},
+                "workloadIdentity": {"serviceAccountName": "m365-sync"},
             }
         ),
         ["spec.credentials", "set exactly one of credentials.clientSecret"],

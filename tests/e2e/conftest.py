@@ -40,7 +40,14 @@ def operator(
     env = {**os.environ, "KUBECONFIG": str(kube.kubeconfig_path), "PYTHONUNBUFFERED": "1"}
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [executable, "run", "--liveness", f"http://127.0.0.1:{port}/healthz"],
+            # The connectors point at the Graph simulator: cloud Custom needs the opt-in.
+            [
+                executable,
+                "run",
+                "--allow-custom-cloud",
+                "--liveness",
+                f"http://127.0.0.1:{port}/healthz",
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,

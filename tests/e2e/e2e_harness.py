@@ -260,11 +260,23 @@ class Scenario:
 
 
 def launch_operator(
-    *, args: list[str], kubeconfig: Path, log_path: Path, health_url: str, timeout: float = 60.0
+    *,
+    args: list[str],
+    kubeconfig: Path,
+    log_path: Path,
+    health_url: str,
+    timeout: float = 60.0,
+    allow_custom_cloud: bool = True,
 ) -> OperatorProcess:
-    """Start `m365-inventory <args>` with `kubeconfig`; return once `health_url` answers."""
+    """Start `m365-inventory <args>` with `kubeconfig`; return once `health_url` answers.
+
+    The tests' connectors point at the Graph simulator (`cloud: Custom`), which the operator
+    refuses unless started with `--allow-custom-cloud`: it is added unless `allow_custom_cloud`
+    is False (the security tests that prove the refusal)."""
     executable = shutil.which("m365-inventory", path=str(Path(sys.executable).parent))
     assert executable is not None
+    if allow_custom_cloud and "--allow-custom-cloud" not in args:
+        args = [*args, "--allow-custom-cloud"]
     env = {**os.environ, "KUBECONFIG": str(kubeconfig), "PYTHONUNBUFFERED": "1"}
     with log_path.open("w") as log:
         process = subprocess.Popen(

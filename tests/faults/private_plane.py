@@ -49,6 +49,8 @@ class OperatorControl:
     kube: ClusterAccess
     workdir: Path
     verbose: bool = False
+    allow_custom_cloud: bool = True
+    """Start with --allow-custom-cloud (the simulator is a Custom cloud)."""
     current: OperatorProcess | None = None
     starts: int = 0
     kills: int = 0
@@ -70,6 +72,7 @@ class OperatorControl:
             kubeconfig=self.kube.kubeconfig_path,
             log_path=log_path,
             health_url=f"http://127.0.0.1:{port}/healthz",
+            allow_custom_cloud=self.allow_custom_cloud,
         )
         return self.current
 

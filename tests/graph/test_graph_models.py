@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from pathlib import Path
 
 import pytest
 import trustme
@@ -83,12 +83,10 @@ def test_certificate_thumbprint_is_computed() -> None:
     assert "PRIVATE KEY" not in repr(credential)
 
 
-def test_assertion_from_file_is_reread_every_time(tmp_path: Path) -> None:
-    path = tmp_path / "token"
-    path.write_text("first\n")
-    provider = ClientAssertion.from_file(path).msal_credential()["client_assertion"]
+def test_assertion_provider_is_asked_every_time() -> None:
+    tokens = iter(["first", "rotated"])
+    provider = ClientAssertion(provider=lambda: next(tokens)).msal_credential()["client_assertion"]
     assert provider() == "first"
-    path.write_text("rotated")
     assert provider() == "rotated"
 
 
@@ -98,6 +96,19 @@ def test_clouds() -> None:
     assert clouds.GLOBAL.scope == "https://graph.microsoft.com/.default"
     with pytest.raises(ValueError, match="unknown cloud"):
         clouds.named("Mars")
+
+
+def test_only_microsofts_clouds_are_builtin() -> None:
+    assert all(clouds.is_builtin(cloud) for cloud in clouds.CLOUDS.values())
+    simulator = clouds.custom(
+        authority_host="https://127.0.0.1:8443", graph_url="https://127.0.0.1:8443/v1.0"
+    )
+    assert not clouds.is_builtin(simulator)
+    # A custom endpoint that borrows a built-in cloud's name is still not built in.
+    assert not clouds.is_builtin(dataclasses.replace(simulator, name="Global"))
+    assert clouds.GLOBAL.federation_audience == "api://AzureADTokenExchange"
+    assert clouds.US_GOV.federation_audience == "api://AzureADTokenExchangeUSGov"
+    assert clouds.CHINA.federation_audience == "api://AzureADTokenExchangeChina"
     sim = clouds.custom(
         authority_host="https://127.0.0.1:9", graph_url="https://127.0.0.1:9/graph/v1.0"
     )

@@ -137,29 +137,25 @@ def _assertion(*, key_pem: str, thumbprint_hex: str, client_id: str, audience: s
     )
 
 
-async def test_assertion_file_is_reread_on_every_token_request(
-    sim: Simulator, tmp_path: Path
-) -> None:
+async def test_assertion_provider_is_asked_on_every_token_request(sim: Simulator) -> None:
     cert = make_app_credential()
     app = sim.world.apps[0]
     app.certificates.append(AppCertificate(certificate_pem=cert.certificate_pem))
     first, second = customers(sim.world)[:2]
-    token_file = tmp_path / "azure-identity-token"
+    current = ["not-yet"]
 
     def write_for(tenant_id: str) -> None:
-        token_file.write_text(
-            _assertion(
-                key_pem=cert.private_key_pem,
-                thumbprint_hex=cert.thumbprint,
-                client_id=app.client_id,
-                audience=f"{sim.authority_url(tenant_id)}/oauth2/v2.0/token",
-            )
+        current[0] = _assertion(
+            key_pem=cert.private_key_pem,
+            thumbprint_hex=cert.thumbprint,
+            client_id=app.client_id,
+            audience=f"{sim.authority_url(tenant_id)}/oauth2/v2.0/token",
         )
 
-    async with connect(sim, ClientAssertion.from_file(token_file)) as graph:
+    async with connect(sim, ClientAssertion(provider=lambda: current[0])) as graph:
         write_for(first)
         assert (await graph.tenant(first).organization()).id == first
-        token_file.write_text("not-a-jwt")
+        current[0] = "not-a-jwt"
         with pytest.raises(AuthenticationError) as caught:
             await graph.tenant(second).organization()
         assert caught.value.aadsts == 50027

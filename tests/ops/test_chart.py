@@ -83,9 +83,9 @@ def test_cluster_scope_rbac_is_least_privilege() -> None:
     (discovery,) = find(docs, "ClusterRole", "inv-m365-inventory-operator-discovery")
     granted = rules_of(operator_role) + rules_of(discovery)
     assert not [g for g in granted if "*" in g], "no wildcards"
-    assert ("", "secrets", "get") in granted
-    assert ("", "secrets", "list") not in granted
-    assert ("", "secrets", "watch") not in granted
+    # Secrets: read the ones connectors name, never list, watch or write them by default.
+    assert [g for g in granted if g[1] == "secrets"] == [("", "secrets", "get")]
+    assert ("", "serviceaccounts/token", "create") in granted
     assert ("", "namespaces", "delete") not in granted
     assert not [g for g in granted if g[0] == "rbac.authorization.k8s.io"]
     assert {r for g, r, _ in granted if g == resources.GROUP} >= KINDS
@@ -109,6 +109,9 @@ def test_namespaces_scope_grants_only_the_listed_namespaces() -> None:
         b for b in find(docs, "RoleBinding") if not b["metadata"]["name"].endswith("-election")
     ]
     assert sorted(b["metadata"]["namespace"] for b in bindings) == ["team-a", "team-b"]
+    for role in roles:
+        assert [g for g in rules_of(role) if g[1] == "secrets"] == [("", "secrets", "get")]
+        assert ("", "serviceaccounts/token", "create") in rules_of(role)
     (cluster_role,) = find(docs, "ClusterRole")
     # Cluster-wide, only reads of CRDs and namespace names (kopf's discovery).
     assert rules_of(cluster_role) == [
@@ -128,16 +131,59 @@ def test_namespaces_scope_grants_only_the_listed_namespaces() -> None:
     ]
 
 
+def _secret_verbs(role: dict[str, Any]) -> set[str]:
+    return {verb for _, resource, verb in rules_of(role) if resource == "secrets"}
+
+
+def test_bitlocker_keys_grant_secret_writes_only_where_asked() -> None:
+    # Cluster scope, enabled: create and patch everywhere; never list, watch or delete.
+    docs = render(values={"bitlockerKeys": {"enabled": True}})
+    (role,) = find(docs, "ClusterRole", "inv-m365-inventory-operator")
+    assert _secret_verbs(role) == {"get", "create", "patch"}
+    # Cluster scope, per namespace: a Role in each listed namespace, nothing cluster-wide.
+    docs = render(values={"bitlockerKeys": {"namespaces": ["team-a"]}})
+    (role,) = find(docs, "ClusterRole", "inv-m365-inventory-operator")
+    assert _secret_verbs(role) == {"get"}
+    (writer,) = find(docs, "Role", "inv-m365-inventory-operator-secret-writer")
+    assert writer["metadata"]["namespace"] == "team-a"
+    assert _secret_verbs(writer) == {"create", "patch"}
+    # Namespaces scope: only the listed watched namespace may be written.
+    docs = render(
+        values={
+            "watch": {"scope": "Namespaces", "namespaces": ["team-a", "team-b"]},
+            "bitlockerKeys": {"namespaces": ["team-a"]},
+        }
+    )
+    verbs = {
+        r["metadata"]["namespace"]: _secret_verbs(r)
+        for r in find(docs, "Role", "inv-m365-inventory-operator")
+    }
+    assert verbs == {"team-a": {"get", "create", "patch"}, "team-b": {"get"}}
+    # And TokenRequest can be turned off where no connector uses workload identity.
+    docs = render(values={"rbac": {"serviceAccountTokens": False}})
+    (role,) = find(docs, "ClusterRole", "inv-m365-inventory-operator")
+    assert not [g for g in rules_of(role) if g[1] == "serviceaccounts/token"]
+
+
+def test_custom_clouds_need_the_chart_value() -> None:
+    def args(**values: Any) -> list[str]:
+        (deployment,) = find(render(values=values or None), "Deployment")
+        return list(deployment["spec"]["template"]["spec"]["containers"][0]["args"])
+
+    assert "--allow-custom-cloud" not in args()
+    assert "--allow-custom-cloud" in args(allowCustomCloud=True)
+
+
 def test_optional_objects_render_only_when_enabled() -> None:
     plain = {d["kind"] for d in render()}
     assert plain == {
         "ServiceAccount",
         "ClusterRole",
         "ClusterRoleBinding",
+        "Role",  # leader election, in the release namespace
+        "RoleBinding",
         "Service",
         "Deployment",
-        "Role",
-        "RoleBinding",
     }
     full = {d["kind"] for d in render(values=EVERYTHING)}
     assert full == plain | {"ServiceMonitor", "PrometheusRule", "NetworkPolicy"}
@@ -160,6 +206,8 @@ def test_chart_ships_the_crds_and_nothing_of_kopf_peering() -> None:
         ({"watch": {"scope": "Everywhere"}}, "value must be one of"),
         ({"metrics": {"port": 0}}, "minimum"),
         ({"replicas": 2}, "additional properties 'replicas' not allowed"),
+        ({"bitlockerKeys": {"namespaces": ["Team A"]}}, "does not match"),
+        ({"allowCustomCloud": "yes"}, "got string, want boolean"),
     ],
 )
 def test_values_schema_rejects_mistakes(values: dict[str, Any], message: str) -> None:

@@ -1,6 +1,10 @@
 """RBAC proven, not assumed: the operator runs as the chart's ServiceAccount, with exactly the
 chart's Roles, through a full sync and a decision; then everything outside its job is denied.
 
+Two profiles per scope: the default, which may only read (get) Secrets, and the BitLocker
+profile (`bitlockerKeys.enabled` in Cluster scope, `bitlockerKeys.namespaces` in Namespaces
+scope), which may also create and patch them where the chart says, and nothing more.
+
 The ServiceAccount, Roles and bindings come from `helm template`; the
 Deployment cannot run (the test control plane has no nodes), so its container args are run as
 a local process with the ServiceAccount's token.
@@ -65,7 +69,9 @@ class Installed:
         }
 
 
-def install(kube: ClusterAccess, tmp_path: Path, *, scope: str) -> Iterator[Installed]:
+def install(
+    kube: ClusterAccess, tmp_path: Path, *, scope: str, bitlocker: bool = True
+) -> Iterator[Installed]:
     assert kube.cluster is not None
     suffix = uuid.uuid4().hex[:6]
     release = f"rbac-{suffix}"
@@ -75,7 +81,14 @@ def install(kube: ClusterAccess, tmp_path: Path, *, scope: str) -> Iterator[Inst
     kube.kubectl(
         "create", "secret", "generic", "not-yours", "-n", other, "--from-literal=password=hunter2"
     )
-    values = {"replicaCount": 1, "watch": {"scope": scope, "namespaces": [watched]}}
+    values: dict[str, object] = {
+        "replicaCount": 1,
+        "watch": {"scope": scope, "namespaces": [watched]},
+    }
+    if bitlocker:
+        values["bitlockerKeys"] = (
+            {"enabled": True} if scope == "Cluster" else {"namespaces": [watched]}
+        )
     docs = [
         d
         for d in yaml.safe_load_all(
@@ -143,7 +156,45 @@ def install(kube: ClusterAccess, tmp_path: Path, *, scope: str) -> Iterator[Inst
 def installed(
     request: pytest.FixtureRequest, ops_cluster: ClusterAccess, tmp_path: Path
 ) -> Iterator[Installed]:
-    yield from install(ops_cluster, tmp_path, scope=request.param)
+    """The BitLocker profile: the operator's whole job, keys included."""
+    yield from install(ops_cluster, tmp_path, scope=request.param, bitlocker=True)
+
+
+@pytest.fixture(params=["Namespaces", "Cluster"])
+def installed_default(
+    request: pytest.FixtureRequest, ops_cluster: ClusterAccess, tmp_path: Path
+) -> Iterator[Installed]:
+    """The chart's defaults: Secrets are read-only."""
+    yield from install(ops_cluster, tmp_path, scope=request.param, bitlocker=False)
+
+
+def test_the_default_profile_cannot_write_secrets(installed_default: Installed) -> None:
+    op = installed_default
+    ns, other = op.watched, op.other
+    op.kube.kubectl(
+        "create", "secret", "generic", "graph", "-n", ns, "--from-literal=clientSecret=x"
+    )
+    can = op.can_i
+    assert can("get", "secrets", "-n", ns) == "yes"
+    for namespace in (ns, other, op.home):
+        for verb in ("create", "patch", "update", "delete", "list", "watch"):
+            assert can(verb, "secrets", "-n", namespace) == "no", (verb, namespace)
+    # The core's own needs: TokenRequest where connectors live, the Lease at home.
+    assert can("create", "serviceaccounts", "--subresource=token", "-n", ns) == "yes"
+    for verb in ("get", "list", "watch", "create", "update"):
+        assert can(verb, "leases", "-n", op.home) == "yes", verb
+    assert can("delete", "leases", "-n", op.home) == "no"
+    assert can("create", "leases", "-n", ns) == "no"
+    # Tried for real, not only asked.
+    for args in (
+        ("create", "secret", "generic", "planted", "-n", ns, "--from-literal=k=v"),
+        ("patch", "secret", "graph", "-n", ns, "-p", '{"stringData":{"clientSecret":"y"}}'),
+    ):
+        result = op.as_operator(*args, check=False)
+        assert result.returncode != 0, args
+        assert "forbidden" in result.stderr.lower(), (args, result.stderr)
+    stored = json.loads(op.kube.kubectl("get", "secret", "graph", "-n", ns, "-o", "json").stdout)
+    assert stored["data"]["clientSecret"] == "eA=="  # base64 of the untouched "x"
 
 
 def test_operator_syncs_as_its_service_account_and_nothing_more(
@@ -229,9 +280,17 @@ def test_operator_syncs_as_its_service_account_and_nothing_more(
     can = op.can_i
     ns, other = op.watched, op.other
     assert can("get", "secrets", "-n", ns) == "yes"
+    # The BitLocker profile writes key Secrets (server-side apply: create, patch) …
+    assert can("create", "secrets", "-n", ns) == "yes"
+    assert can("patch", "secrets", "-n", ns) == "yes"
+    # … and still never lists, watches, replaces or deletes them.
     assert can("list", "secrets", "-n", ns) == "no"
     assert can("watch", "secrets", "-n", ns) == "no"
+    assert can("update", "secrets", "-n", ns) == "no"
     assert can("delete", "secrets", "-n", ns) == "no"
+    # Cluster scope grants it cluster-wide (documented); Namespaces scope only where listed.
+    expected = "yes" if op.scope == "Cluster" else "no"
+    assert can("create", "secrets", "-n", other) == expected
     assert can("delete", "namespaces") == "no"
     assert can("create", "namespaces") == "no"
     assert can("create", "rolebindings", "-n", ns) == "no"
@@ -243,7 +302,9 @@ def test_operator_syncs_as_its_service_account_and_nothing_more(
     assert can("delete", "customresourcedefinitions") == "no"
     assert can("impersonate", "serviceaccounts") == "no"
     assert can("delete", "microsoftconnectors", "-n", ns) == "no"
-    assert can("create", "serviceaccounts/token", "-n", op.home) == "no"
+    # TokenRequest: wherever connectors may live (the whole cluster in Cluster scope).
+    assert can("create", "serviceaccounts", "--subresource=token", "-n", ns) == "yes"
+    assert can("create", "serviceaccounts", "--subresource=token", "-n", op.home) == expected
 
     as_op = op.as_operator
     denied = [

@@ -39,8 +39,9 @@ app.kubernetes.io/part-of: m365-inventory-operator
 
 {{/*
 What the operator does in a namespace it serves: read and write its six kinds and their
-status, read the connectors' Secrets and write BitLocker key Secrets (get/create/patch; no
-list, so it cannot enumerate Secrets it is not pointed at), post Events.
+status, read the Secrets its connectors name (get only: no list or watch, so it cannot
+enumerate Secrets it is not pointed at, and no write: see m365inv.secretWriteRules), request
+tokens for the ServiceAccounts workload-identity connectors name (TokenRequest), and post Events.
 */}}
 {{- define "m365inv.operatorRules" -}}
 - apiGroups: [m365.inventory.dev]
@@ -60,8 +61,25 @@ list, so it cannot enumerate Secrets it is not pointed at), post Events.
   verbs: [get, patch]
 - apiGroups: [""]
   resources: [secrets]
-  verbs: [get, create, patch]
+  verbs: [get]
+{{- if .Values.rbac.serviceAccountTokens }}
+- apiGroups: [""]
+  resources: [serviceaccounts/token]
+  verbs: [create]
+{{- end }}
 - apiGroups: [""]
   resources: [events]
   verbs: [create]
 {{- end -}}
+
+{{/*
+Writing Secrets: only to store BitLocker recovery keys (spec.sync.bitlockerKeys), so only
+when bitlockerKeys.enabled (everywhere the operator works) or in bitlockerKeys.namespaces.
+create and patch (server-side apply); never list, watch or delete.
+*/}}
+{{- define "m365inv.secretWriteRules" -}}
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [create, patch]
+{{- end -}}
+

@@ -321,6 +321,8 @@ def _run(
             "PYTHONUNBUFFERED=1",
             *_operator_executable(),
             "run",
+            # The demo's connectors use cloud Custom (the simulator): opt in explicitly.
+            "--allow-custom-cloud",
             "--namespace",
             options.namespace,
             "--liveness",

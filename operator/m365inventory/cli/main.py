@@ -84,6 +84,17 @@ def run(
         float, typer.Option(help="Seconds between attempts to take or renew the Lease.")
     ] = 2.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    allow_custom_cloud: Annotated[
+        bool,
+        typer.Option(
+            "--allow-custom-cloud",
+            envvar="M365_INVENTORY_ALLOW_CUSTOM_CLOUD",
+            help="Let connectors with cloud Custom send their credentials to the authority "
+            "host they name (the Graph simulator in demos and tests). Default: credentials go "
+            "only to Microsoft's clouds; a Custom connector gets CredentialsValid=False, "
+            "CustomCloudNotAllowed.",
+        ),
+    ] = False,
 ) -> None:
     """Run the operator against the cluster of the current kubeconfig (or in-cluster)."""
     from m365inventory.cli import running
@@ -107,6 +118,7 @@ def run(
         liveness=liveness,
         metrics_port=metrics_port,
         verbose=verbose,
+        allow_custom_cloud=allow_custom_cloud,
     )
 
 
@@ -140,7 +152,8 @@ def simulate(
 
     Point a connector at it with cloud: Custom, endpoints.authorityHost = the printed
     address, endpoints.graphBaseUrl = the printed Graph URL and a Secret holding the printed
-    CA. Client secrets are in credentials.json, never printed. See docs/simulator.md.
+    CA, and start the operator with --allow-custom-cloud. Client secrets are in
+    credentials.json, never printed. See docs/simulator.md.
     """
     import tempfile
 

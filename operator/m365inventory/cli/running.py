@@ -28,6 +28,7 @@ def run(
     liveness: str | None,
     metrics_port: int | None = None,
     verbose: bool,
+    allow_custom_cloud: bool = False,
 ) -> None:
     """Run until interrupted; watch `namespaces`, or the whole cluster when empty."""
     import m365inventory.handlers  # noqa: F401 - registers the handlers
@@ -52,7 +53,10 @@ def run(
             standalone=True,
             liveness_endpoint=liveness,
             # The startup handler (handlers/lifecycle.py) serves the metrics on this port.
-            memo=kopf.Memo(metrics_port=metrics_port, election=election),
+            # allow_custom_cloud reaches sync/credentials.resolve through the Runner.
+            memo=kopf.Memo(
+                metrics_port=metrics_port, election=election, allow_custom_cloud=allow_custom_cloud
+            ),
         )
     )
 

@@ -1,7 +1,12 @@
 """The Microsoft clouds the operator can talk to: where to get tokens and where Graph lives.
 
 National clouds have their own sign-in and Graph hosts; a custom endpoint (authority host,
-Graph base URL and a CA bundle to trust) points the client at the Graph simulator.
+Graph base URL and a CA bundle to trust) points the client at the Graph simulator. Credentials
+go to a custom authority host only when the operator was started to allow it (see
+``sync/credentials.py``): the built-in clouds are the only hosts trusted by default.
+
+Each cloud has its own audience for federated (workload identity) tokens:
+https://learn.microsoft.com/graph/api/resources/federatedidentitycredential ("audiences").
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ class Cloud:
     validate_authority: bool = True
     graph_version: str = "v1.0"
     token_scope: str | None = None
+    federation_audience: str = "api://AzureADTokenExchange"
+    """The ``aud`` a federated credential of this cloud expects in a workload identity token."""
 
     @property
     def graph_url(self) -> str:
@@ -47,19 +54,27 @@ US_GOV = Cloud(
     name="USGov",
     authority_host="https://login.microsoftonline.us",
     graph_root="https://graph.microsoft.us",
+    federation_audience="api://AzureADTokenExchangeUSGov",
 )
 US_GOV_DOD = Cloud(
     name="USGovDoD",
     authority_host="https://login.microsoftonline.us",
     graph_root="https://dod-graph.microsoft.us",
+    federation_audience="api://AzureADTokenExchangeUSGov",
 )
 CHINA = Cloud(
     name="China",
     authority_host="https://login.chinacloudapi.cn",
     graph_root="https://microsoftgraph.chinacloudapi.cn",
+    federation_audience="api://AzureADTokenExchangeChina",
 )
 
 CLOUDS: dict[str, Cloud] = {cloud.name: cloud for cloud in (GLOBAL, US_GOV, US_GOV_DOD, CHINA)}
+
+
+def is_builtin(cloud: Cloud) -> bool:
+    """Whether ``cloud`` is one of Microsoft's clouds (not a custom endpoint)."""
+    return CLOUDS.get(cloud.name) == cloud
 
 
 def named(name: str) -> Cloud:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from cryptography import x509
@@ -73,20 +72,14 @@ class Certificate:
 class ClientAssertion:
     """A signed assertion from elsewhere (workload identity federation).
 
-    ``provider`` is called for every token request, so a rotating projected token is re-read.
+    ``provider`` is called for every token request MSAL sends (from its worker thread), so a
+    short-lived token is renewed by the provider. There is deliberately no way to read an
+    assertion from a file: a connector must never make the operator send one of its own files
+    (such as its ServiceAccount token) anywhere.
     """
 
     provider: Callable[[], str] = field(repr=False)
     kind: Literal["assertion"] = "assertion"
-
-    @classmethod
-    def from_file(cls, path: Path) -> ClientAssertion:
-        """Read the (Kubernetes projected service-account) token file on every token request."""
-
-        def read() -> str:
-            return path.read_text().strip()
-
-        return cls(provider=read)
 
     def msal_credential(self) -> dict[str, Any]:
         return {"client_assertion": self.provider}

@@ -101,6 +101,9 @@ _AADSTS_HINTS: Mapping[int, str] = {
     700024: "The client assertion is outside its validity window (clock skew or stale token).",
     700211: "No federated identity credential matches the assertion's issuer.",
     700213: "No federated identity credential matches the assertion's subject.",
+    70021: "No federated credential of the app names this issuer, subject "
+    "(system:serviceaccount:<namespace>:<serviceAccountName>) and audience exactly.",
+    50166: "Entra ID could not read the issuer's OIDC discovery document or keys.",
     90002: "The tenant does not exist (wrong tenantId or cloud).",
     900023: "The tenant ID is not a valid tenant identifier.",
     65001: "The app has no admin consent in this tenant: grant admin consent.",

@@ -51,6 +51,7 @@ async def start(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> None:
         election=memo.election,
         observer=metrics,
         field_manager=resources.FIELD_MANAGER,
+        allow_custom_cloud=bool(getattr(memo, "allow_custom_cloud", False)),
     )
     engine.store.subscribe(metrics.kubernetes_write)
     port = getattr(memo, "metrics_port", None)

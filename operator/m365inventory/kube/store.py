@@ -66,6 +66,11 @@ class Store:
         self.writes: collections.Counter[tuple[str, str]] = collections.Counter()
 
     @property
+    def client(self) -> AsyncClient:
+        """The lightkube client (kube/tokens.py requests ServiceAccount tokens with it)."""
+        return self._client
+
+    @property
     def _any_client(self) -> Any:
         """The client for calls whose lightkube overloads cannot see generic resources."""
         return self._client

@@ -82,14 +82,37 @@ class CertificateCredentials(ApiModel):
 
 
 class WorkloadIdentityCredentials(ApiModel):
-    """Workload identity federation: a projected service account token is exchanged for
-    Microsoft tokens, so no secret is stored at all."""
+    """Workload identity federation from a ServiceAccount in the connector's namespace: the
+    operator asks the Kubernetes TokenRequest API for a short-lived token of that
+    ServiceAccount (audience api://AzureADTokenExchange; api://AzureADTokenExchangeUSGov and
+    api://AzureADTokenExchangeChina in those clouds) and exchanges it with Microsoft Entra ID,
+    so no secret is stored at all. On the app registration, add a federated credential with
+    the cluster's service-account issuer URL (`kubectl get --raw
+    /.well-known/openid-configuration`, field issuer), the subject
+    system:serviceaccount:<connector namespace>:<serviceAccountName> and that audience. A
+    connector can only name a ServiceAccount of its own namespace, never a file."""
 
-    token_file: Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^/")] = (
-        "/var/run/secrets/azure/tokens/azure-identity-token"  # noqa: S105 (a path)
-    )
-    """Absolute path of the projected service account token file, re-read on every token
-    request."""
+    service_account_name: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=253,
+            pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+            json_schema_extra={
+                CEL: [
+                    cel(
+                        "!self.contains(':') && !self.contains('/')",
+                        "serviceAccountName is only the name of a ServiceAccount in the "
+                        "connector's own namespace: no namespace, no path",
+                    )
+                ]
+            },
+        ),
+    ]
+    """Name of the ServiceAccount, in the connector's namespace, whose tokens the app
+    registration's federated credential trusts (subject
+    system:serviceaccount:<namespace>:<name>). It needs no RBAC of its own; the operator only
+    requests tokens for it."""
 
 
 class Credentials(ApiModel):
@@ -109,7 +132,7 @@ class Credentials(ApiModel):
     certificate: CertificateCredentials | None = None
     """A certificate and its private key."""
     workload_identity: WorkloadIdentityCredentials | None = None
-    """Workload identity federation from the pod's service account."""
+    """Workload identity federation from a ServiceAccount in the connector's namespace."""
 
 
 class PartnerSettings(ApiModel):
@@ -140,7 +163,9 @@ class PartnerSettings(ApiModel):
 
 
 class CustomEndpoints(ApiModel):
-    """Endpoints of a cloud not in the built-in list (or the project's Graph simulator)."""
+    """Endpoints of a cloud not in the built-in list (or the project's Graph simulator). Used
+    only when the operator was started with --allow-custom-cloud: the client credentials are
+    sent to authorityHost."""
 
     authority_host: Annotated[str, Field(pattern=r"^https://", max_length=2048)]
     """Base URL of the identity platform, e.g. https://login.microsoftonline.com. HTTPS only."""
@@ -260,7 +285,10 @@ class MicrosoftConnectorSpec(ApiModel):
     """Partner settings, with mode Partner."""
     cloud: Cloud = Cloud.GLOBAL
     """The Microsoft cloud: Global, USGovernment, USGovernmentDoD, China, or Custom with
-    spec.endpoints."""
+    spec.endpoints. Credentials are only ever sent to the built-in clouds' sign-in hosts;
+    Custom (the project's Graph simulator) works only when the operator was started with
+    --allow-custom-cloud (chart value allowCustomCloud), else the connector reports
+    CredentialsValid=False with reason CustomCloudNotAllowed and nothing is sent."""
     endpoints: CustomEndpoints | None = None
     """Identity and Graph endpoints, with cloud Custom."""
     interval: Annotated[

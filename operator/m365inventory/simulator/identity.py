@@ -282,10 +282,16 @@ class TokenService:
         assertion = request.form["client_assertion"]
         try:
             header = jwt.get_unverified_header(assertion)
+            unverified = jwt.decode(assertion, options={"verify_signature": False})
         except jwt.PyJWTError:
             raise IdentityError(
                 400, "invalid_request", 50027, "JWT token is invalid or malformed."
             ) from None
+        if unverified.get("iss") != app.client_id:
+            # Not the app's own signed assertion: a token from an external issuer, accepted
+            # only through one of the app's federated identity credentials.
+            check_federated_assertion(self.world, app, assertion=assertion, header=header)
+            return
         certificate = self._find_certificate(app, header)
         if certificate is None:
             raise IdentityError(
@@ -427,3 +433,98 @@ def no_service_principal(*, client_id: str, tenant: Tenant) -> IdentityError:
         "the administrator of the tenant or consented to by any user in the tenant. You may have "
         "sent your authentication request to the wrong tenant.",
     )
+
+
+# ---- workload identity federation ------------------------------------------------------------
+# A client assertion issued by someone other than the app (a Kubernetes ServiceAccount token)
+# is accepted only when a federated identity credential of the app names its issuer, subject and
+# audience exactly, and its signature verifies against the issuer's published keys. The error
+# shapes are Entra ID's, e.g. (https://github.com/Azure/azure-workload-identity/issues/616):
+#   invalid_request AADSTS70021: No matching federated identity record found for presented
+#   assertion. Assertion Issuer: '…'. Assertion Subject: '…'. Assertion Audience: '…'.
+# Model: https://learn.microsoft.com/entra/workload-id/workload-identity-federation
+
+_FEDERATED_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
+
+
+def _no_matching_federated_record(claims: dict[str, Any]) -> IdentityError:
+    audience = claims.get("aud")
+    shown = ",".join(audience) if isinstance(audience, list) else str(audience or "")
+    return IdentityError(
+        400,
+        "invalid_request",
+        70021,
+        "No matching federated identity record found for presented assertion. Assertion "
+        f"Issuer: '{claims.get('iss', '')}'. Assertion Subject: '{claims.get('sub', '')}'. "
+        f"Assertion Audience: '{shown}'. "
+        "https://docs.microsoft.com/en-us/azure/active-directory/develop/"
+        "workload-identity-federation",
+    )
+
+
+def _issuer_signing_key(world: World, *, issuer: str, header: dict[str, Any]) -> Any:
+    """The public key the issuer published under the token's ``kid``; refuse otherwise."""
+    jwks = world.issuer_keys(issuer)
+    if jwks is None:
+        raise IdentityError(
+            400,
+            "invalid_request",
+            50166,
+            f"Request to External OIDC endpoint failed. Issuer '{issuer}' could not be reached "
+            "to read its signing keys.",
+        )
+    kid = header.get("kid")
+    for candidate in jwt.PyJWKSet.from_dict(jwks).keys:
+        if kid is None or candidate.key_id == kid:
+            return candidate.key
+    raise IdentityError(
+        401,
+        "invalid_client",
+        700027,
+        "Client assertion failed signature validation. [Reason - The key was not found., "
+        f"Key ID: '{kid or ''}']",
+    )
+
+
+def check_federated_assertion(
+    world: World, app: App, *, assertion: str, header: dict[str, Any]
+) -> dict[str, Any]:
+    """Verify a federated assertion for ``app`` like Entra ID; return its claims or raise."""
+    if header.get("alg") not in _FEDERATED_ALGORITHMS:  # "none" and HMAC are never accepted
+        raise IdentityError(
+            401, "invalid_client", 700027, "Client assertion failed signature validation."
+        )
+    unverified = jwt.decode(assertion, options={"verify_signature": False})
+    issuer = str(unverified.get("iss", ""))
+    if not any(f.issuer == issuer for f in app.federated_credentials):
+        raise _no_matching_federated_record(unverified)
+    key = _issuer_signing_key(world, issuer=issuer, header=header)
+    try:
+        claims = jwt.decode(
+            assertion,
+            key=key,
+            algorithms=_FEDERATED_ALGORITHMS,
+            issuer=issuer,
+            options={"require": ["exp", "iss", "sub", "aud"], "verify_aud": False},
+            leeway=60,
+        )
+    except jwt.ExpiredSignatureError:
+        raise IdentityError(
+            400,
+            "invalid_client",
+            700024,
+            "Client assertion is not within its valid time range.",
+        ) from None
+    except jwt.PyJWTError:
+        raise IdentityError(
+            401, "invalid_client", 700027, "Client assertion failed signature validation."
+        ) from None
+    audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+    for record in app.federated_credentials:
+        if (
+            record.issuer == issuer
+            and record.subject == claims["sub"]
+            and any(a in record.audiences for a in audiences)
+        ):
+            return claims
+    raise _no_matching_federated_record(claims)

@@ -265,6 +265,28 @@ class AppCertificate(_Model):
     certificate_pem: str
 
 
+class FederatedCredential(_Model):
+    """A federated identity credential of an app registration (workload identity federation):
+    Entra ID accepts, as the app's client assertion, a token from `issuer` whose `sub` equals
+    `subject` and whose `aud` is one of `audiences` (all compared case-sensitively).
+    https://learn.microsoft.com/graph/api/resources/federatedidentitycredential"""
+
+    name: str
+    issuer: str
+    subject: str
+    audiences: list[str] = Field(default_factory=lambda: ["api://AzureADTokenExchange"])
+
+
+class TrustedIssuer(_Model):
+    """An external OpenID Connect issuer's signing keys, as Entra ID would fetch them from the
+    issuer's discovery document (`{issuer}/.well-known/openid-configuration` -> `jwks_uri`).
+    The simulator cannot reach a cluster's issuer URL, so tests hand the keys in (for a
+    Kubernetes API server: `kubectl get --raw /openid/v1/jwks`)."""
+
+    issuer: str
+    jwks: dict[str, Any]
+
+
 class App(_Model):
     """An app registration plus, per tenant, its service principal's granted app roles.
 
@@ -279,6 +301,7 @@ class App(_Model):
     certificates: list[AppCertificate] = Field(default_factory=list)
     grants: dict[str, list[str]] = Field(default_factory=dict)
     delegated_scopes: list[str] = Field(default_factory=list)
+    federated_credentials: list[FederatedCredential] = Field(default_factory=list)
 
 
 class RefreshGrant(_Model):
@@ -296,6 +319,7 @@ class World(_Model):
     apps: list[App] = Field(default_factory=list)
     tenants: list[Tenant] = Field(default_factory=list)
     refresh_grants: list[RefreshGrant] = Field(default_factory=list)
+    trusted_issuers: list[TrustedIssuer] = Field(default_factory=list)
     seq: int = Field(default=0, exclude=True)
     _lock: threading.RLock = PrivateAttr(default_factory=threading.RLock)
     _delta_floor: dict[str, int] = PrivateAttr(default_factory=dict)
@@ -322,11 +346,29 @@ class World(_Model):
     def app(self, client_id: str) -> App | None:
         return next((a for a in self.apps if a.client_id == client_id), None)
 
+    def issuer_keys(self, issuer: str) -> dict[str, Any] | None:
+        """The JWKS of an external issuer Entra ID can reach, or None."""
+        return next((t.jwks for t in self.trusted_issuers if t.issuer == issuer), None)
+
     @property
     def partner_tenant(self) -> Tenant | None:
         return next((t for t in self.tenants if t.relationships), None)
 
     # ---- mutations -----------------------------------------------------------------------
+    def trust_issuer(self, issuer: str, jwks: dict[str, Any]) -> None:
+        """Publish (or replace) the signing keys of an external OIDC issuer."""
+        with self._lock:
+            self.trusted_issuers = [t for t in self.trusted_issuers if t.issuer != issuer]
+            self.trusted_issuers.append(TrustedIssuer(issuer=issuer, jwks=jwks))
+
+    def add_federated_credential(self, client_id: str, credential: FederatedCredential) -> None:
+        """Add a federated identity credential to an app registration."""
+        with self._lock:
+            app = self.app(client_id)
+            if app is None:
+                raise KeyError(f"unknown app {client_id}")
+            app.federated_credentials.append(credential)
+
     def _bump(self) -> int:
         self.seq += 1
         return self.seq

@@ -27,11 +27,17 @@ class Engine:
         election: ElectionSettings,
         observer: SyncObserver,
         field_manager: str,
+        allow_custom_cloud: bool = False,
     ) -> None:
         self.store = Store(client=client, field_manager=field_manager, fence=self._leading)
         self.namespaces = Namespaces(store=self.store, clock=utcnow)
         self.scheduler = Scheduler(
-            runner=Runner(store=self.store, observer=observer, namespaces=self.namespaces)
+            runner=Runner(
+                store=self.store,
+                observer=observer,
+                namespaces=self.namespaces,
+                allow_custom_cloud=allow_custom_cloud,
+            )
         )
         self.decisions = WorkQueue(
             work=DecisionApplier(namespaces=self.namespaces, connectors=self.scheduler)

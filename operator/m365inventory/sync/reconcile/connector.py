@@ -79,9 +79,12 @@ class Runner:
         rng: random.Random | None = None,
         observer: SyncObserver | None = None,
         namespaces: Namespaces | None = None,
+        allow_custom_cloud: bool = False,
     ) -> None:
         self.store = store
         self.namespaces = namespaces or Namespaces(store=store, clock=clock)
+        # Send credentials to `cloud: Custom` endpoints (`run --allow-custom-cloud`).
+        self.allow_custom_cloud = allow_custom_cloud
         self.observer: SyncObserver = observer or NoObserver()
         self._connect = connect
         self._clock = clock
@@ -215,7 +218,12 @@ class Runner:
             report.fatal = Failure("InvalidSpec", validation_summary(invalid), retryable=False)
         try:
             if spec is not None:
-                settings = await credentials.resolve(self.store, spec=spec, namespace=key[0])
+                settings = await credentials.resolve(
+                    self.store,
+                    spec=spec,
+                    namespace=key[0],
+                    allow_custom_cloud=self.allow_custom_cloud,
+                )
                 if trigger in FRESH_START_TRIGGERS and self.failures[key]:
                     # MSAL remembers a failed token request for 60 s (its throttling cache); a
                     # person who fixed consent and asked for a sync expects a real new attempt.
@@ -304,7 +312,14 @@ class Runner:
             return True
         try:
             spec = MicrosoftConnectorSpec.model_validate(body.get("spec") or {})
-            now = (await credentials.resolve(self.store, spec=spec, namespace=key[0])).fingerprint
+            now = (
+                await credentials.resolve(
+                    self.store,
+                    spec=spec,
+                    namespace=key[0],
+                    allow_custom_cloud=self.allow_custom_cloud,
+                )
+            ).fingerprint
         except credentials.CredentialsProblem as problem:
             now = f"problem:{problem.reason}"
         except ValidationError:
@@ -315,7 +330,12 @@ class Runner:
         self, *, spec: MicrosoftConnectorSpec, namespace: str, used: credentials.ConnectionSettings
     ) -> bool:
         try:
-            now = await credentials.resolve(self.store, spec=spec, namespace=namespace)
+            now = await credentials.resolve(
+                self.store,
+                spec=spec,
+                namespace=namespace,
+                allow_custom_cloud=self.allow_custom_cloud,
+            )
         except credentials.CredentialsProblem:
             return False
         return now.fingerprint != used.fingerprint

@@ -4,6 +4,12 @@ Problems here are the most common misconfiguration (a missing Secret, a wrong ke
 becomes a `CredentialsProblem` with a reason and a message that says exactly what to fix;
 the runner reports it as `CredentialsValid=False`. Secret values are wrapped in `SecretStr`
 at once and never appear in a message.
+
+This is also where a namespace's security boundary is kept (docs/faults-and-security.md):
+everything is read from the connector's own namespace, workload identity presents only a
+ServiceAccount of that namespace (kube/tokens.py), and credentials go to a custom authority
+host only when the operator was started with ``--allow-custom-cloud``; otherwise the
+connector is refused before any Secret is read or any request is sent.
 """
 
 from __future__ import annotations
@@ -12,11 +18,13 @@ import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 
 from m365inventory.graph import auth, clouds
 from m365inventory.graph.credentials import Certificate, ClientAssertion, ClientSecret, Credential
+from m365inventory.kube import tokens
 from m365inventory.kube.store import Store
 from m365inventory.model.connector import Cloud, MicrosoftConnectorSpec, PartnerAuthentication
 
@@ -30,6 +38,14 @@ _CLOUD_NAMES = {
 SECRET_NOT_FOUND = "SecretNotFound"  # noqa: S105 (a condition reason)
 SECRET_KEY_MISSING = "SecretKeyMissing"  # noqa: S105 (a condition reason)
 INVALID_CERTIFICATE = "InvalidCertificate"
+CUSTOM_CLOUD_NOT_ALLOWED = "CustomCloudNotAllowed"
+CUSTOM_CLOUD_MESSAGE = (
+    "spec.cloud Custom sends this connector's credentials to spec.endpoints.authorityHost, and "
+    "this operator only sends credentials to Microsoft's clouds (Global, USGovernment, "
+    "USGovernmentDoD, China): use one of those, or start the operator with "
+    "--allow-custom-cloud (chart value allowCustomCloud: true) if its administrator trusts "
+    "every connector author with custom endpoints. Nothing was sent."
+)
 
 
 class CredentialsProblem(Exception):
@@ -80,11 +96,56 @@ def _ca_file(pem: bytes) -> Path:
     return path
 
 
+async def _cloud(
+    store: Store, *, spec: MicrosoftConnectorSpec, namespace: str, hasher: Any
+) -> clouds.Cloud:
+    if spec.cloud != Cloud.CUSTOM:
+        hasher.update(spec.cloud.value.encode())
+        return clouds.named(_CLOUD_NAMES[spec.cloud])
+    endpoints = spec.endpoints
+    assert endpoints is not None  # the CRD's CEL rule guarantees it
+    ca_bundle = None
+    if endpoints.ca_bundle_secret_ref is not None:
+        ca_ref = endpoints.ca_bundle_secret_ref
+        pem = await _secret_value(
+            store, namespace=namespace, name=ca_ref.name, key=ca_ref.key, what="CA bundle"
+        )
+        hasher.update(pem)
+        ca_bundle = _ca_file(pem)
+    hasher.update(f"{endpoints.authority_host}|{endpoints.graph_base_url}".encode())
+    return clouds.custom(
+        authority_host=endpoints.authority_host,
+        graph_url=endpoints.graph_base_url,
+        ca_bundle=ca_bundle,
+    )
+
+
+async def _workload_identity(
+    store: Store, *, name: str, namespace: str, cloud: clouds.Cloud
+) -> ClientAssertion:
+    """Tokens of the connector's own ServiceAccount (never a file), checked once up front."""
+    assertions = tokens.ServiceAccountAssertions(
+        client=store.client, namespace=namespace, name=name, audience=cloud.federation_audience
+    )
+    try:
+        await assertions.fetch()
+    except tokens.TokenRequestRefused as refused:
+        raise CredentialsProblem(reason=refused.reason, message=refused.message) from None
+    return ClientAssertion(provider=assertions)
+
+
 async def resolve(
-    store: Store, *, spec: MicrosoftConnectorSpec, namespace: str
+    store: Store, *, spec: MicrosoftConnectorSpec, namespace: str, allow_custom_cloud: bool
 ) -> ConnectionSettings:
-    """Read the Secrets the spec names and build the connection settings."""
+    """Read the Secrets the spec names and build the connection settings.
+
+    With ``cloud: Custom`` and not ``allow_custom_cloud``, raise ``CustomCloudNotAllowed``
+    before anything is read or sent.
+    """
+    if spec.cloud == Cloud.CUSTOM and not allow_custom_cloud:
+        raise CredentialsProblem(reason=CUSTOM_CLOUD_NOT_ALLOWED, message=CUSTOM_CLOUD_MESSAGE)
     hasher = hashlib.sha256()
+    cloud = await _cloud(store, spec=spec, namespace=namespace, hasher=hasher)
     creds = spec.credentials
     credential: Credential
     if creds.client_secret is not None:
@@ -125,9 +186,10 @@ async def resolve(
     else:
         identity = creds.workload_identity
         assert identity is not None  # the CRD's CEL rule guarantees exactly one
-        token_file = Path(identity.token_file)
-        hasher.update(str(token_file).encode())
-        credential = ClientAssertion.from_file(token_file)
+        name = identity.service_account_name
+        # The token changes every few minutes; the identity it proves does not.
+        hasher.update(f"serviceaccount|{namespace}|{name}|{cloud.federation_audience}".encode())
+        credential = await _workload_identity(store, name=name, namespace=namespace, cloud=cloud)
 
     delegation = None
     if spec.partner is not None and spec.partner.authentication == PartnerAuthentication.DELEGATED:
@@ -143,26 +205,6 @@ async def resolve(
         hasher.update(token)
         delegation = auth.PartnerDelegation(refresh_token=SecretStr(token.decode()))
 
-    if spec.cloud == Cloud.CUSTOM:
-        endpoints = spec.endpoints
-        assert endpoints is not None  # the CRD's CEL rule guarantees it
-        ca_bundle = None
-        if endpoints.ca_bundle_secret_ref is not None:
-            ca_ref = endpoints.ca_bundle_secret_ref
-            pem = await _secret_value(
-                store, namespace=namespace, name=ca_ref.name, key=ca_ref.key, what="CA bundle"
-            )
-            hasher.update(pem)
-            ca_bundle = _ca_file(pem)
-        cloud = clouds.custom(
-            authority_host=endpoints.authority_host,
-            graph_url=endpoints.graph_base_url,
-            ca_bundle=ca_bundle,
-        )
-        hasher.update(f"{endpoints.authority_host}|{endpoints.graph_base_url}".encode())
-    else:
-        cloud = clouds.named(_CLOUD_NAMES[spec.cloud])
-        hasher.update(spec.cloud.value.encode())
     hasher.update(spec.client_id.encode())
     return ConnectionSettings(
         cloud=cloud,
