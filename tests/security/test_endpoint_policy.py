@@ -13,7 +13,7 @@ import pytest
 from m365inventory.graph import clouds
 from m365inventory.graph.credentials import ClientSecret
 from m365inventory.model.connector import MicrosoftConnectorSpec
-from m365inventory.sync import credentials
+from m365inventory.sync.reconcile import credentials
 
 TENANT = "00000000-0000-0000-0000-00000000000a"
 CLIENT = "00000000-0000-0000-0000-00000000000b"
