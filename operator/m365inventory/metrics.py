@@ -54,6 +54,7 @@ SECRET_EXPIRY = f"{PREFIX}_client_secret_expiry_timestamp_seconds"
 LEADER = f"{PREFIX}_leader"
 RECORDS_SKIPPED = f"{PREFIX}_graph_records_skipped"  # ..._graph_records_skipped_total
 TENANTS_FAILING = f"{PREFIX}_connector_tenants_failing"
+FEATURES_DEGRADED = f"{PREFIX}_features_degraded"
 
 CONNECTOR_LABELS = ("namespace", "connector")
 DEFAULT_INTERVAL = "1h"  # the CRD's default for spec.interval
@@ -164,6 +165,14 @@ class Metrics:
             by_connector,
             registry=r,
         )
+        self.features_degraded = Gauge(
+            FEATURES_DEGRADED,
+            "Tenants that synced without a feature in the connector's last run (a permission, "
+            "a licence or consent missing for that feature only).",
+            [*by_connector, "feature"],
+            registry=r,
+        )
+        self._degraded_features: dict[tuple[str, str], set[str]] = {}
         self.leader = Gauge(
             LEADER,
             "1 while this replica holds the leader Lease (only the leader syncs and writes).",
@@ -216,6 +225,14 @@ class Metrics:
         self._at(self.interval, key).set(interval_seconds)
         self._at(self.ready, key).set(1 if ready else 0)
         self._at(self.tenants_failing, key).set(len(report.failed))
+        counts: dict[str, int] = {}
+        for features in report.degraded.values():
+            for feature in features:
+                counts[feature] = counts.get(feature, 0) + 1
+        seen = self._degraded_features.setdefault(key, set()) | set(counts)
+        self._degraded_features[key] = seen
+        for feature in seen:
+            self._at(self.features_degraded, key, feature).set(counts.get(feature, 0))
         for record in report.skipped:
             self._at(self.records_skipped, key, record.kind).inc()
         if credentials_valid is not None:

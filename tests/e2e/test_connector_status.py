@@ -213,3 +213,75 @@ def test_one_malformed_user_costs_only_itself(scenario: Scenario) -> None:
     assert "accountEnabled" in synced["message"]
     everything = json.dumps([status, tm]) + scenario.kubectl("get", "events", "-o", "json")
     assert "maybe" not in everything, "a Graph value must never reach status or Events"
+
+
+def _events_of(scenario: Scenario, kind: str, name: str) -> list[dict[str, Any]]:
+    listed = json.loads(
+        scenario.kubectl(
+            "get",
+            "events",
+            "--field-selector",
+            f"involvedObject.kind={kind},involvedObject.name={name}",
+            "-o",
+            "json",
+        )
+    )
+    return list(listed["items"])
+
+
+def test_unchanged_scheduled_syncs_add_no_events(scenario: Scenario) -> None:
+    scenario.connector("msp", sync=SYNC)
+    first = scenario.wait_synced("msp")
+    before = _events_of(scenario, "MicrosoftConnector", "msp")
+    assert {e["reason"] for e in before} >= {"SyncSucceeded"}
+    runs = len(first["history"])
+    for n in range(3):
+        # The hour passes: nextSyncTime is due, so the connector's loop runs on its schedule.
+        scenario.kubectl(
+            "patch",
+            "microsoftconnector",
+            "msp",
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            json.dumps({"status": {"nextSyncTime": "2020-01-01T00:00:00Z"}}),
+        )
+        scenario.wait(
+            f"scheduled run {n + 1}",
+            lambda n=n: (
+                len(scenario.connector_status("msp").get("history") or []) > runs + n
+                and scenario.connector_status("msp").get("phase") == "OK"
+            ),
+        )
+    status = scenario.connector_status("msp")
+    assert [h["trigger"] for h in status["history"][:3]] == ["Schedule"] * 3
+    after = _events_of(scenario, "MicrosoftConnector", "msp")
+    assert len(after) == len(before), [e["reason"] for e in after]
+    assert sum(int(e.get("count") or 1) for e in after) == sum(
+        int(e.get("count") or 1) for e in before
+    )
+
+
+def test_credentials_are_valid_only_once_microsoft_accepted_them(scenario: Scenario) -> None:
+    """A single-tenant connector whose secret is refused never says it signed in."""
+    seen: list[str] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            conds = scenario.connector_status("msp").get("conditions") or []
+            seen.extend(c["status"] for c in conds if c["type"] == "CredentialsValid")
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        scenario.connector("msp", mode="SingleTenant", sync=SYNC, secret="refused-secret")
+        status = scenario.wait_synced("msp")
+    finally:
+        done.set()
+        watcher.join()
+    conds = {c["type"]: c for c in status["conditions"]}
+    assert conds["CredentialsValid"]["status"] == "False"
+    assert conds["CredentialsValid"]["reason"] == "AuthenticationFailed"
+    assert "True" not in seen, "CredentialsValid claimed a sign-in that never happened"

@@ -334,3 +334,24 @@ def test_metric_names_are_constants() -> None:
         if k.isupper() and isinstance(v, str) and v.startswith("m365_inventory_")
     }
     assert registered == constants
+
+
+def test_degraded_features_are_counted_by_feature_and_cleared_when_back(m: Metrics) -> None:
+    rep = report(tenants=3, synced=3)
+    rep.degraded = {"t-1": {"mailboxes": "grant Reports.Read.All"}, "t-2": {"mailboxes": "x"}}
+    finish(m, rep)
+    assert value(m, "m365_inventory_features_degraded", **KEY, feature="mailboxes") == 2
+    finish(m, report(tenants=3, synced=3))
+    assert value(m, "m365_inventory_features_degraded", **KEY, feature="mailboxes") == 0
+
+
+def test_failing_tenants_and_skipped_records_are_counted(m: Metrics) -> None:
+    from m365inventory.sync.rules.failure import Failure
+    from m365inventory.sync.rules.outcome import SkippedRecord
+
+    rep = report(tenants=3, synced=2)
+    rep.failed["t-9"] = Failure("ConsentMissing", "no consent", retryable=False)
+    rep.skipped.append(SkippedRecord("t-1", "User", "u-1", ("accountEnabled",)))
+    finish(m, rep, phase="Degraded")
+    assert value(m, "m365_inventory_connector_tenants_failing", **KEY) == 1
+    assert value(m, "m365_inventory_graph_records_skipped_total", **KEY, kind="User") == 1

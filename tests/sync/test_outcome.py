@@ -138,3 +138,13 @@ def test_backoff_grows_and_never_exceeds_the_interval(failures: int) -> None:
     )
     expected = min(timedelta(seconds=30) * 2 ** (failures - 1), timedelta(minutes=10))
     assert expected * 0.9 <= delay <= min(expected * 1.1, timedelta(minutes=10))
+
+
+def test_credentials_refused_by_every_tenant_stall_but_one_refusal_among_many_does_not() -> None:
+    refused = Failure("AuthenticationFailed", "AADSTS7000215", retryable=False, credentials=True)
+    alone = RunReport(trigger="Created", started=START, tenants=1)
+    alone.failed["home"] = refused
+    assert cond(finish(alone).status, "Stalled")["reason"] == "AuthenticationFailed"  # type: ignore[index]
+    among = RunReport(trigger="Created", started=START, tenants=2, synced=1)
+    among.failed["t-2"] = refused
+    assert cond(finish(among).status, "Stalled") is None

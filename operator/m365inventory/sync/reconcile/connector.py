@@ -252,6 +252,8 @@ class Runner:
         if report.fatal is not None and report.fatal.credentials:
             credentials_ok = (False, report.fatal.reason, report.fatal.message)
         refused = [f for f in (report.fatal, *report.failed.values()) if f and f.credentials]
+        if credentials_ok is None and refused:
+            credentials_ok = (False, refused[0].reason, refused[0].message)
         if refused and spec is not None and settings is not None:
             report.credentials_changed = await self._secret_changed(
                 spec=spec, namespace=key[0], used=settings
@@ -477,6 +479,8 @@ class Runner:
                 if data.devices is not None:
                     devices = data.devices.as_status()
                     report.unmatched_devices += data.devices.unmatched
+                if data.degraded:
+                    report.degraded[tenant_id] = dict(data.degraded)
                 notes = "; ".join([*data.notes, *self._skipped(connection, tenant_id, report)])
                 synced = (
                     True,

@@ -59,15 +59,29 @@ class RunReport:
     """Microsoft refused the credentials, but the Secret changed during the run (a rotation):
     retry soon with the new value instead of waiting a whole interval."""
     skipped: list[SkippedRecord] = field(default_factory=list)
+    degraded: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Tenant → the features it synced without (feature → why), the rest of it synced."""
 
     @property
     def failed_entirely(self) -> bool:
         return self.fatal is not None or (self.tenants > 0 and len(self.failed) == self.tenants)
 
     @property
+    def stall_cause(self) -> Failure | None:
+        """Why the run failed for a reason only a person can fix (then no retry on a timer):
+        a permanent failure of the whole run, or credentials refused by every tenant."""
+        if self.credentials_changed:
+            return None
+        if self.fatal is not None:
+            return None if self.fatal.retryable else self.fatal
+        failures = list(self.failed.values())
+        if self.tenants and len(failures) == self.tenants and all(f.credentials for f in failures):
+            return failures[0]
+        return None
+
+    @property
     def stalled(self) -> bool:
-        """Failed for a reason only a person can fix: do not retry on a timer."""
-        return self.fatal is not None and not self.fatal.retryable and not self.credentials_changed
+        return self.stall_cause is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,13 +167,14 @@ def finished(
         now=end,
     )
     conds = conditions.remove_condition(conds, conditions.RECONCILING)
-    if stalled and report.fatal is not None:
+    cause = report.stall_cause
+    if cause is not None:
         conds = conditions.set_condition(
             conds,
             type=conditions.STALLED,
             status=True,
-            reason=report.fatal.reason,
-            message=f"{report.fatal.message} (no retry until the spec, the Secret or the "
+            reason=cause.reason,
+            message=f"{cause.message} (no retry until the spec, the Secret or the "
             "requestedAt annotation changes)",
             now=end,
             generation=generation,
