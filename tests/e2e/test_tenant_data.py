@@ -47,8 +47,18 @@ def test_mailboxes_only_for_enterprise_plans_and_a_condition_when_names_are_conc
     enterprise = contacts["ben.smith6@contoso.com"]["status"]["microsoft"]  # ENTERPRISEPACK
     assert enterprise["mailbox"]["storageUsedBytes"] > 0
     assert enterprise["mailbox"]["itemCount"] > 0
+    assert "mailboxUnavailable" not in enterprise
     standard = contacts["quinn.lewis0@contoso.com"]["status"]["microsoft"]  # EXCHANGESTANDARD
     assert "mailbox" not in standard
+    # Never silently nothing: the Contact says why it has no mailbox usage.
+    assert standard["mailboxUnavailable"] == "NoExchangeOnlineLicense"
+    hidden = [
+        c["status"]["microsoft"]
+        for c in contacts.values()
+        if c["status"]["microsoft"].get("tenantId") == fabrikam
+    ]
+    assert hidden
+    assert {m["mailboxUnavailable"] for m in hidden} == {"ReportNamesConcealed"}
 
     concealed = scenario.get("organization", "fabrikam")
     assert concealed is not None

@@ -8,6 +8,7 @@ operator owns.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field
@@ -143,6 +144,15 @@ class ContactSpec(ApiModel):
     """Free text."""
 
 
+class MailboxUnavailable(StrEnum):
+    """Why a Contact has no current mailbox usage."""
+
+    NO_EXCHANGE_ONLINE_LICENSE = "NoExchangeOnlineLicense"
+    NOT_IN_REPORT = "NotInReport"
+    REPORT_NAMES_CONCEALED = "ReportNamesConcealed"
+    REPORT_NOT_PERMITTED = "ReportNotPermitted"
+
+
 class Mailbox(ApiModel):
     """Mailbox usage from the Microsoft 365 usage report."""
 
@@ -199,6 +209,13 @@ class ContactMicrosoft(ApiModel):
     """Alias, Username, Name or Created."""
     mailbox: Mailbox | None = None
     """Mailbox usage (with sync.mailboxes, enterprise plans only)."""
+    mailbox_unavailable: MailboxUnavailable | None = None
+    """Why there is no (current) mailbox usage, with sync.mailboxes: NoExchangeOnlineLicense
+    (no licence with an Exchange Online plan the report covers), NotInReport (licensed, but
+    Microsoft's mailbox usage report has no row for the user yet: a new or unused mailbox),
+    ReportNamesConcealed (the tenant conceals names in reports; see the Organization's
+    ReportNamesConcealed condition) or ReportNotPermitted (Reports.Read.All is not granted in
+    the tenant). With the last two, mailbox keeps what an earlier run read."""
     deleted: bool | None = None
     """The user was deleted in Microsoft; the contact is kept unless the connector's
     removalPolicy says otherwise."""

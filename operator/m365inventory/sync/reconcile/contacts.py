@@ -17,6 +17,7 @@ from m365inventory.match import contacts as contact_matching
 from m365inventory.model import graph as g
 from m365inventory.model import resources
 from m365inventory.model.connector import RemovalPolicy
+from m365inventory.model.inventory import MailboxUnavailable
 from m365inventory.sync.rules import conditions, facts, naming
 from m365inventory.sync.state.workspace import ANNOTATION_CREATED_BY, Workspace
 
@@ -77,6 +78,7 @@ async def sync_contacts(
     entra_fields: bool,
     removal: RemovalPolicy,
     mailboxes: Mapping[str, dict[str, Any]] | None = None,
+    mailbox_unavailable: MailboxUnavailable | None = None,
 ) -> ContactCounts:
     """Match, create and update the Contacts of `organization` for the tenant's users."""
     counts = ContactCounts(total=len(users))
@@ -143,10 +145,16 @@ async def sync_contacts(
             matched_by=matched_by,
             now=ws.now,
         )
-        if mailboxes is not None and user.user_principal_name:
-            row = mailboxes.get(user.user_principal_name.lower())
-            if row and facts.has_enterprise_mailbox(user, skus=skus):
-                microsoft["mailbox"] = row
+        if mailboxes is not None or mailbox_unavailable is not None:
+            microsoft.update(
+                _mailbox(
+                    user,
+                    skus=skus,
+                    mailboxes=mailboxes,
+                    unavailable=mailbox_unavailable,
+                    live=live_microsoft,
+                )
+            )
         if live_microsoft.get("deleted"):
             microsoft["deleted"] = None
             microsoft["deletedTime"] = None
@@ -171,6 +179,28 @@ async def sync_contacts(
         ws, tenant_id=tenant_id, present={u.id for u in users}, removal=removal
     )
     return counts
+
+
+def _mailbox(
+    user: g.User,
+    *,
+    skus: Mapping[str, str],
+    mailboxes: Mapping[str, dict[str, Any]] | None,
+    unavailable: MailboxUnavailable | None,
+    live: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The user's mailbox usage, or why there is none (never silently nothing)."""
+    if unavailable is not None:
+        # The whole tenant's report is unusable this run: keep what an earlier run read.
+        return {"mailbox": live.get("mailbox"), "mailboxUnavailable": unavailable.value}
+    row = (mailboxes or {}).get((user.user_principal_name or "").lower())
+    if not facts.has_enterprise_mailbox(user, skus=skus):
+        reason = MailboxUnavailable.NO_EXCHANGE_ONLINE_LICENSE
+    elif row is None:
+        reason = MailboxUnavailable.NOT_IN_REPORT
+    else:
+        return {"mailbox": row, "mailboxUnavailable": None}
+    return {"mailbox": None, "mailboxUnavailable": reason.value}
 
 
 def _live_microsoft(ws: Workspace, name: str) -> dict[str, Any]:

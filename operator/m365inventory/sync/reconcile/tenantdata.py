@@ -23,6 +23,7 @@ from m365inventory.kube.store import Body
 from m365inventory.model import graph as g
 from m365inventory.model import resources
 from m365inventory.model.connector import MicrosoftConnectorSpec
+from m365inventory.model.inventory import MailboxUnavailable
 from m365inventory.sync.reconcile.contacts import ContactCounts, sync_contacts
 from m365inventory.sync.reconcile.devices import DeviceCounts, sync_devices
 from m365inventory.sync.rules import conditions, facts
@@ -131,18 +132,19 @@ async def _users(
 
 async def _mailboxes(
     client: GraphClient, *, tenant_id: str, org_facts: OrganizationFacts, result: TenantData
-) -> dict[str, dict[str, Any]] | None:
-    """Mailbox facts by lower-case UPN; None when concealed or not readable (kept as they are)."""
+) -> dict[str, dict[str, Any]] | MailboxUnavailable:
+    """Mailbox facts by lower-case UPN, or why the tenant's report cannot be used (then the
+    Contacts keep what they have, and say why)."""
     try:
         report = await client.report_settings()
         rows = [] if report.display_concealed_names else await client.mailbox_usage()
     except graph_errors.MissingPermission as error:
         result.skip("mailboxes", denied(error))
-        return None
+        return MailboxUnavailable.REPORT_NOT_PERMITTED
     if report.display_concealed_names or any(r.concealed for r in rows):
         org_facts.concealed.append(tenant_id)
         result.notes.append("mailbox usage unavailable: report names are concealed")
-        return None
+        return MailboxUnavailable.REPORT_NAMES_CONCEALED
     return {r.user_principal_name.lower(): facts.mailbox(r) for r in rows}
 
 
@@ -222,10 +224,13 @@ async def sync_tenant_data(
         result.users = len(users or [])
 
     mailboxes: dict[str, dict[str, Any]] | None = None
+    mailbox_unavailable: MailboxUnavailable | None = None
     if settings.mailboxes:
-        mailboxes = await _mailboxes(
-            client, tenant_id=tenant_id, org_facts=org_facts, result=result
-        )
+        read = await _mailboxes(client, tenant_id=tenant_id, org_facts=org_facts, result=result)
+        if isinstance(read, MailboxUnavailable):
+            mailbox_unavailable = read
+        else:
+            mailboxes = read
 
     if settings.contacts and users is not None:
         result.contacts = await sync_contacts(
@@ -239,6 +244,7 @@ async def sync_tenant_data(
             entra_fields=settings.entra_fields,
             removal=spec.removal_policy,
             mailboxes=mailboxes,
+            mailbox_unavailable=mailbox_unavailable,
         )
 
     if settings.groups:
