@@ -42,7 +42,10 @@ def test_demo_runs_to_the_first_sync_and_shows_synced_objects(tmp_path: Path) ->
     out = done.stdout
     log = workdir / "operator.log"
     assert done.returncode == 0, f"{out}\n{done.stderr}\n{log.read_text() if log.exists() else ''}"
-    assert "phase OK" in out
+    # One customer never consented: Degraded, named, while the others sync.
+    assert "phase Degraded" in out
+    assert "ConsentMissing" in out
+    assert "Tailspin Toys Ltd" in out
     for kind in ("microsoftconnectors", "tenantmatches", "devicematches", "organizations"):
         assert f"$ kubectl get {kind}" in out
     assert "Contoso Ltd" in out

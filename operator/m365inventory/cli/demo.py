@@ -39,7 +39,10 @@ from m365inventory.simulator import foreground
 NAMESPACE = "m365-demo"
 CONNECTOR = "msp"
 SIMULATOR_PORT = 18443
-WORLD = foreground.WorldShape(seed=7, tenants=3, users=10, groups=2, devices=3)
+WORLD = foreground.WorldShape(seed=7, tenants=4, users=10, groups=2, devices=3)
+UNCONSENTED = "Tailspin Toys Ltd"
+"""The customer whose admin never consented to the app: it fails every run, the others sync,
+and the connector shows Degraded (naming it) instead of a plain OK."""
 """The sample MSP: Sim MSP Partners with Contoso, Fabrikam and Northwind Traders."""
 CA_SECRET = "simulator-ca"  # noqa: S105 - the name of a Secret, not a secret
 CLIENT_SECRET = "graph"  # noqa: S105 - the name of a Secret, not a secret
@@ -94,9 +97,11 @@ def secrets(*, ca_pem: str, client_secret: str) -> list[dict[str, Any]]:
 
 
 def first_sync_done(body: dict[str, Any]) -> bool:
-    """True once the connector finished a run (OK or Error) for its current spec."""
+    """True once the connector finished a run (OK, Degraded or Error) for its current spec."""
     status = body.get("status") or {}
-    finished = status.get("phase") in {"OK", "Error"} and bool(status.get("lastSyncTime"))
+    finished = status.get("phase") in {"OK", "Degraded", "Error"} and bool(
+        status.get("lastSyncTime")
+    )
     return finished and status.get("observedGeneration") == body["metadata"].get("generation")
 
 
@@ -151,7 +156,8 @@ def pick_examples(matches: list[dict[str, Any]]) -> tuple[str | None, str | None
     suggested = unmatched = None
     for body in sorted(matches, key=lambda b: b["metadata"]["name"]):
         status = body.get("status") or {}
-        if status.get("state") != "Unmatched":
+        synced = next((c for c in status.get("conditions") or [] if c.get("type") == "Synced"), {})
+        if status.get("state") != "Unmatched" or synced.get("status") == "False":
             continue
         if status.get("suggestions") and suggested is None:
             suggested = body["metadata"]["name"]
@@ -288,6 +294,10 @@ def _run(
         out.print(f"      port {port} is taken; the simulator gets another one")
         port = _free_port()
     world = foreground.build_world(shape=WORLD, fixture=None)
+    for tenant in world.tenants:
+        if tenant.display_name == UNCONSENTED:
+            for app in world.apps:
+                app.grants.pop(tenant.id, None)
     sim = Simulator(world, port=port, state_dir=workdir / "simulator")
     stack.enter_context(sim)
     foreground.write_connection_file(sim, directory=workdir / "simulator")
@@ -355,7 +365,17 @@ def _run(
             kubectl=kubectl, options=options, operator=operator, stop=stop, log_tail=tail
         )
     status = body.get("status") or {}
-    out.print(f"      phase {status.get('phase')}: {json.dumps(status.get('summary') or {})}\n")
+    out.print(f"      phase {status.get('phase')}: {json.dumps(status.get('summary') or {})}")
+    degraded = next(
+        (c for c in status.get("conditions") or [] if c.get("type") == "Degraded"), None
+    )
+    if degraded is not None:
+        out.print(
+            f"      Degraded: {degraded.get('message')} ({UNCONSENTED} never consented to the "
+            "app: its TenantMatch says ConsentMissing; the others synced)",
+            markup=False,
+        )
+    out.print()
     for kind in SHOWN_KINDS:
         shown = kubectl("-n", options.namespace, "get", kind, check=False)
         out.print(f"[bold]$ kubectl get {kind}[/]")
@@ -374,7 +394,7 @@ def _run(
         kubectl=kubectl.executable,
     )
     out.print("\n".join(f"  {line}" for line in steps), markup=False)
-    ok = status.get("phase") == "OK"
+    ok = status.get("phase") in {"OK", "Degraded"}
     if options.exit_after_sync:
         return 0 if ok else 1
     out.print("\nThe demo keeps running; Ctrl-C stops everything.")
