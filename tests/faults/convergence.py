@@ -142,9 +142,13 @@ def assert_status_tells_the_truth(scenario: Scenario, status: dict[str, Any]) ->
     assert summary.get("tenantsFailed", 0) == len(errors)
     ready = next(c for c in status["conditions"] if c["type"] == "Ready")
     synced = next(c for c in status["conditions"] if c["type"] == "Synced")
-    if status["phase"] == "OK":
+    degraded = next((c for c in status["conditions"] if c["type"] == "Degraded"), None)
+    if status["phase"] in {"OK", "Degraded"}:
         assert ready["status"] == "True"
         assert (synced["status"] == "True") == (not errors)
+        # Some tenants failing while others synced is Degraded, never a plain OK.
+        assert (status["phase"] == "Degraded") == bool(errors)
+        assert (degraded is not None) == bool(errors)
     else:
         assert ready["status"] == "False"
         assert ready["message"]
