@@ -181,9 +181,12 @@ def test_the_default_profile_cannot_write_secrets(installed_default: Installed) 
             assert can(verb, "secrets", "-n", namespace) == "no", (verb, namespace)
     # The core's own needs: TokenRequest where connectors live, the Lease at home.
     assert can("create", "serviceaccounts", "--subresource=token", "-n", ns) == "yes"
-    for verb in ("get", "list", "watch", "create", "update"):
-        assert can(verb, "leases", "-n", op.home) == "yes", verb
-    assert can("delete", "leases", "-n", op.home) == "no"
+    assert can("create", "leases", "-n", op.home) == "yes"
+    for verb in ("get", "update"):
+        assert can(verb, f"lease/{op.lease}", "-n", op.home) == "yes", verb
+        assert can(verb, "lease/someone-elses", "-n", op.home) == "no", verb
+    for verb in ("list", "watch", "delete"):
+        assert can(verb, "leases", "-n", op.home) == "no", verb
     assert can("create", "leases", "-n", ns) == "no"
     # Tried for real, not only asked.
     for args in (
