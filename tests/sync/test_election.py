@@ -7,10 +7,16 @@ import asyncio
 import dataclasses
 from datetime import timedelta
 
+import pytest
+
 from m365inventory.kube.leases import LeaseConflict
 from m365inventory.model.leases import LeaseRecord
 from m365inventory.sync.engine.election import LeaderElector
 from m365inventory.sync.rules.leadership import Timings
+
+# A loop of their own (not the session's): these tests time real sleeps against the clock, and
+# a hang must cost a minute, not the suite's ten.
+pytestmark = [pytest.mark.asyncio(loop_scope="function"), pytest.mark.timeout(60)]
 
 FAST = Timings(
     lease_duration=timedelta(seconds=3),

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import pytest
 
 from m365inventory.graph import ClientSecret, GraphConnection, clouds
+from m365inventory.model import resources
 from m365inventory.model.connector import MicrosoftConnectorSpec
 from m365inventory.simulator import Simulator, World, generate_world
 from m365inventory.sync.reconcile import tenantdata
@@ -107,7 +108,7 @@ def workspace(tenant_id: str, *, synced_message: str | None = None) -> Workspace
                 }
             }
         )
-    ws.devices_loaded = ws.contacts_loaded = True
+    ws.mark_loaded(resources.CONFIGURATION, resources.DEVICE_MATCH, resources.CONTACT)
     return ws
 
 
