@@ -59,6 +59,7 @@ class LeaderElector:
         self._record: LeaseRecord | None = None
         self._task: asyncio.Task[None] | None = None
         self._transition = asyncio.Lock()
+        self._stopping = False
 
     @property
     def leading(self) -> bool:
@@ -77,6 +78,7 @@ class LeaderElector:
 
     async def stop(self) -> None:
         """Stop campaigning; a holder stops leading and frees the Lease for a standby."""
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -91,10 +93,14 @@ class LeaderElector:
 
     async def _campaign(self) -> None:
         period = self.timings.retry_period.total_seconds()
-        while True:
+        while not self._stopping:
             holds: bool | None = None
             try:
-                holds = await asyncio.wait_for(self._attempt(), timeout=self._attempt_timeout())
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancellation that arrives as the attempt completes, and stop() would wait
+                # for this task forever.
+                async with asyncio.timeout(self._attempt_timeout()):
+                    holds = await self._attempt()
             except asyncio.CancelledError:
                 raise
             except LeaseConflict:

@@ -171,8 +171,10 @@ class Scheduler:
             timeout = MAX_SLEEP_SECONDS
             if decided.wake_at is not None:
                 timeout = min(timeout, max(0.0, (decided.wake_at - now).total_seconds()))
+            # asyncio.timeout, not wait_for, which can swallow a cancellation on Python 3.11.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=timeout)
+                async with asyncio.timeout(timeout):
+                    await wake.wait()
 
     def _error_backoff(self, key: Key, body: Body) -> float:
         """Seconds to wait after the loop failed (a status write refused, the API server
