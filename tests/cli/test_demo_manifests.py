@@ -42,7 +42,15 @@ def test_example_connector_names_the_sample_msp_of_the_simulator() -> None:
 def test_example_organizations_give_one_exact_match_one_suggestion_and_one_without() -> None:
     world = foreground.build_world(shape=demo.WORLD, fixture=None)
     customers = {t.display_name: t for t in world.tenants if t is not world.partner_tenant}
-    assert set(customers) == {"Contoso Ltd", "Fabrikam Ltd", "Northwind Traders Ltd"}
+    assert set(customers) == {
+        "Contoso Ltd",
+        "Fabrikam Ltd",
+        "Northwind Traders Ltd",
+        demo.UNCONSENTED,
+    }
+    [connector] = [doc for doc in examples() if doc["kind"] == "MicrosoftConnector"]
+    assert connector["spec"]["tenantId"] == world.partner_tenant.id  # type: ignore[union-attr]
+    assert connector["spec"]["clientId"] == world.apps[0].client_id
     organizations = {
         doc["spec"]["displayName"]: doc["spec"]
         for doc in examples()

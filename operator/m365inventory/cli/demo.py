@@ -2,7 +2,7 @@
 
 A person trying the project has no Microsoft tenant and maybe no cluster. The demo starts the
 local control plane (or uses the current kube context when asked), the Graph simulator with a
-sample MSP (a partner with three customer tenants), installs the CRDs, runs the operator,
+sample MSP (a partner with four customer tenants), installs the CRDs, runs the operator,
 applies `examples/demo/`, waits for the first sync, shows what it made and what to try next,
 then keeps running until Ctrl-C (or exits at once with --exit-after-sync).
 
@@ -156,7 +156,9 @@ def pick_examples(matches: list[dict[str, Any]]) -> tuple[str | None, str | None
     suggested = unmatched = None
     for body in sorted(matches, key=lambda b: b["metadata"]["name"]):
         status = body.get("status") or {}
-        synced = next((c for c in status.get("conditions") or [] if c.get("type") == "Synced"), {})
+        synced: dict[str, Any] = next(
+            (c for c in status.get("conditions") or [] if c.get("type") == "Synced"), {}
+        )
         if status.get("state") != "Unmatched" or synced.get("status") == "False":
             continue
         if status.get("suggestions") and suggested is None:

@@ -254,7 +254,7 @@ def demo(
     """Show the operator's main job on this machine, against a simulated MSP.
 
     Starts a local control plane (or uses the current context), the Graph simulator with a
-    partner and three customer tenants, installs the CRDs, runs the operator, applies
+    partner and four customer tenants, installs the CRDs, runs the operator, applies
     examples/demo/, waits for the first sync, prints what it made and what to try next.
     Ctrl-C stops everything.
     """
