@@ -20,6 +20,7 @@ ALERTS = {
     "M365InventoryClientSecretExpired",
     "M365InventoryUnmatchedTenants",
     "M365InventoryUnmatchedDevices",
+    "M365InventoryConnectorDegraded",
 }
 
 

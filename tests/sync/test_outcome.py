@@ -148,3 +148,19 @@ def test_credentials_refused_by_every_tenant_stall_but_one_refusal_among_many_do
     among = RunReport(trigger="Created", started=START, tenants=2, synced=1)
     among.failed["t-2"] = refused
     assert cond(finish(among).status, "Stalled") is None
+
+
+def test_the_event_compares_with_the_status_before_the_run_not_its_syncing_start() -> None:
+    healthy = finish(ok()).status
+    during = {**healthy, **outcome.started(previous=healthy, trigger="Schedule", now=END)}
+    done = outcome.finished(
+        previous=during,
+        report=ok(),
+        generation=3,
+        requested=None,
+        credentials=None,
+        wait=HOUR,
+        end=END,
+        before=healthy,
+    )
+    assert done.event is None, "an unchanged scheduled run adds no Event"

@@ -8,6 +8,7 @@ the same thing, so an unchanged tenant costs zero documentation writes.
 
 from __future__ import annotations
 
+import copy
 import logging
 import random
 import time
@@ -199,6 +200,7 @@ class Runner:
         writes_before = self._documentation_writes()
         generation = meta.get("generation")
         requested = (meta.get("annotations") or {}).get(resources.ANNOTATION_REQUESTED_AT)
+        before = copy.deepcopy(body.get("status") or {})
         await self._status(
             body,
             outcome.started(previous=body.get("status") or {}, trigger=trigger, now=report.started),
@@ -275,6 +277,7 @@ class Runner:
             self._stalled_on.pop(key, None)
         phase, ready = await self._finish(
             body,
+            before=before,
             spec=spec,
             report=report,
             generation=generation,
@@ -578,6 +581,7 @@ class Runner:
         self,
         body: Body,
         *,
+        before: Body,
         spec: MicrosoftConnectorSpec | None,
         report: RunReport,
         generation: int | None,
@@ -613,6 +617,7 @@ class Runner:
             credentials=credentials_ok,
             wait=wait,
             end=end,
+            before=before,
         )
         await self._status(body, done.status)
         if done.event is not None:

@@ -130,8 +130,11 @@ def finished(
     credentials: tuple[bool, str, str] | None,
     wait: timedelta,
     end: datetime,
+    before: Mapping[str, Any] | None = None,
 ) -> Finished:
-    """Everything the run's final status write says."""
+    """Everything the run's final status write says. `previous` is the status as it is now
+    (the run's start is written into it); `before`, as it was before the run began, decides
+    whether the outcome changed (default: `previous`)."""
     failed = report.failed_entirely
     stalled = report.stalled
     conds: Sequence[dict[str, Any]] = previous.get("conditions") or []
@@ -227,7 +230,9 @@ def finished(
         status=status,
         phase=phase,
         ready=ready[0],
-        event=_event(previous, report=report, phase=phase, message=ready[2]),
+        event=_event(
+            previous if before is None else before, report=report, phase=phase, message=ready[2]
+        ),
     )
 
 
