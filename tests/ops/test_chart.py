@@ -242,3 +242,12 @@ def test_rendered_manifests_pass_a_server_side_dry_run(
     assert len(applied.stdout.split()) == len(rest)
     kinds = {d["kind"] for d in rest}
     assert {"Deployment", "PrometheusRule", "ServiceMonitor", "NetworkPolicy"} <= kinds
+
+
+def test_the_replicas_example_renders_three_replicas_electing_one_writer() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "helm" / "values-replicas.yaml"
+    docs = render(values=yaml.safe_load(example.read_text()))
+    (deployment,) = find(docs, "Deployment")
+    assert deployment["spec"]["replicas"] == 3
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert {"--lease-duration=15", "--renew-deadline=10", "--retry-period=2"} <= set(args)
