@@ -65,6 +65,13 @@ class TenantSize:
     devices: int
     macs_to_read: int
     """Devices whose Ethernet MAC is not in the list and must be read one by one ($batch)."""
+    sign_in_activity: bool = False
+    """The users listing selects signInActivity (the tenant has Entra ID P1): Graph pages it
+    at most SIGN_IN_ACTIVITY_PAGE users at a time, whatever `$top` asks."""
+
+
+SIGN_IN_ACTIVITY_PAGE = 120
+"""https://learn.microsoft.com/graph/api/user-list: with signInActivity, `$top` is at most 120."""
 
 
 def pages(items: int, *, page_size: int) -> int:
@@ -91,7 +98,10 @@ def minimum_graph_requests(
     total += 1 if secret_expiry else 0
     for tenant in tenants:
         total += 2
-        total += pages(tenant.users, page_size=page_size["users"])
+        users_page = page_size["users"]
+        if tenant.sign_in_activity:
+            users_page = min(users_page, SIGN_IN_ACTIVITY_PAGE)
+        total += pages(tenant.users, page_size=users_page)
         total += pages(tenant.groups, page_size=page_size["groups"])
         total += math.ceil(tenant.groups / batch_size)
         total += pages(tenant.devices, page_size=page_size["devices"])

@@ -65,6 +65,8 @@ def tenant_sizes(world: World, *, macs_known: bool) -> list[TenantSize]:
             devices=len(t.devices),
             # Graph's device list never carries the Ethernet MAC: each is one read by id.
             macs_to_read=0 if macs_known else len(t.devices),
+            # The bench's connectors sync Entra fields: last sign-in where the tenant has P1.
+            sign_in_activity=t.has_entra_id_p1,
         )
         for t in world.tenants
         if t is not partner

@@ -54,3 +54,15 @@ def test_graph_floor_counts_pages_batches_and_the_app_registration_read() -> Non
         tenants=tenants, page_size=page_size, batch_size=20, secret_expiry=True
     )
     assert with_secret == floor + 1
+
+
+def test_sign_in_activity_pages_users_at_120() -> None:
+    """Graph pages users with signInActivity 120 at a time, whatever $top asks."""
+    sizes = {"customers": 100, "users": 999, "groups": 999, "devices": 999}
+    plain = figures.TenantSize(users=500, groups=0, devices=0, macs_to_read=0)
+    with_p1 = figures.TenantSize(
+        users=500, groups=0, devices=0, macs_to_read=0, sign_in_activity=True
+    )
+    one = figures.minimum_graph_requests(tenants=[plain], page_size=sizes, batch_size=20)
+    five = figures.minimum_graph_requests(tenants=[with_p1], page_size=sizes, batch_size=20)
+    assert five - one == 4  # ceil(500 / 120) = 5 pages against 1
