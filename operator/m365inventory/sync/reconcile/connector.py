@@ -595,12 +595,7 @@ class Runner:
             self.failures[key] += 1
         else:
             self.failures[key] = 0
-        retryable = (
-            (report.fatal.retryable if report.fatal else False)
-            or any(f.retryable for f in report.failed.values())
-            or report.credentials_changed
-        )
-        if retryable:
+        if report.retryable:
             wait = outcome.retry_delay(
                 failures=self.failures[key],
                 interval=interval,

@@ -67,6 +67,15 @@ class RunReport:
         return self.fatal is not None or (self.tenants > 0 and len(self.failed) == self.tenants)
 
     @property
+    def retryable(self) -> bool:
+        """Would a retry soon (backoff, not the interval) likely help?"""
+        return (
+            (self.fatal.retryable if self.fatal else False)
+            or any(f.retryable for f in self.failed.values())
+            or self.credentials_changed
+        )
+
+    @property
     def stall_cause(self) -> Failure | None:
         """Why the run failed for a reason only a person can fix (then no retry on a timer):
         a permanent failure of the whole run, or credentials refused by every tenant."""
@@ -237,18 +246,13 @@ def finished(
 
 
 def _ready(report: RunReport, *, failed: bool) -> tuple[bool, str, str]:
-    retryable = (
-        (report.fatal.retryable if report.fatal else False)
-        or any(f.retryable for f in report.failed.values())
-        or report.credentials_changed
-    )
     if report.fatal is not None:
         reason = conditions.PROGRESSING_WITH_RETRY if report.fatal.retryable else conditions.FAILED
         return (False, reason, f"{report.fatal.reason}: {report.fatal.message}")
     if failed:
         return (
             False,
-            conditions.PROGRESSING_WITH_RETRY if retryable else conditions.FAILED,
+            conditions.PROGRESSING_WITH_RETRY if report.retryable else conditions.FAILED,
             f"all {report.tenants} tenants failed; see status.summary.errors",
         )
     extra = f"; {len(report.failed)} failed (see status.summary.errors)" if report.failed else ""
